@@ -1,0 +1,7 @@
+"""Imports every table so that ``Base.metadata`` (and Alembic) sees the whole schema."""
+
+from fincall.agents import models as agents_models  # noqa: F401
+from fincall.auth import models as auth_models  # noqa: F401
+from fincall.contacts import models as contacts_models  # noqa: F401
+from fincall.customers import models as customers_models  # noqa: F401
+from fincall.products import models as products_models  # noqa: F401
