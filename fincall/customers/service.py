@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +99,15 @@ def list_(
     if segment:
         stmt = stmt.where(Customer.segment == segment)
     return list(session.execute(_scoped(stmt, principal).limit(limit).offset(offset)).scalars())
+
+
+def names_for(*, session: Session, customer_ids: Iterable[str | None]) -> dict[str, str]:
+    """Customer names by id, for lists that show who a contact was with."""
+    ids = {i for i in customer_ids if i}
+    if not ids:
+        return {}
+    rows = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
+    return dict(rows.tuples())
 
 
 def count(*, session: Session) -> int:

@@ -85,13 +85,16 @@ def logout_submit(
 
 
 def _home_context(request: Request, principal: Principal) -> dict[str, Any]:
-    ctx: dict[str, Any] = {"heading": HEADINGS.get(principal.role, "Home"), "kpis": []}
+    ctx: dict[str, Any] = {"heading": HEADINGS.get(principal.role, "Home"), "kpis": [], "names": {}}
     with unit_of_work(request) as session:
         role = principal.role
         if role in ("agent", "supervisor", "qa_analyst"):
             status = "ended" if role == "qa_analyst" else None
             ctx["contacts"] = contacts.list_(
                 session=session, principal=principal, status=status, limit=15
+            )
+            ctx["names"] = customers.names_for(
+                session=session, customer_ids=(c.customer_id for c in ctx["contacts"])
             )
         if role in ("agent", "compliance_officer"):
             rows = customers.list_(session=session, principal=principal, limit=20)
