@@ -54,3 +54,19 @@ class Holding(Base):
     opened_at: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     customer: Mapped[Customer] = relationship(back_populates="holdings")
+
+
+class IdentityVerification(Base):
+    """A successful identity check, valid across channels until ``expires_at``."""
+
+    __tablename__ = "identity_verifications"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("idv"))
+    customer_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
