@@ -136,7 +136,7 @@ def _world(template: DbTemplate, tmp_path: Path) -> Iterator[World]:
     rt = Runtime.create(settings)
     from fincall.web.app import create_app
 
-    with TestClient(create_app(rt)) as client:
+    with TestClient(create_app(rt, run_background=False)) as client:
         yield World(rt, client, template.passwords, template.backend)
     rt.dispose()
     drop()

@@ -26,5 +26,7 @@ class Agent(Base):
     shifts: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(16), default="offline")
     state_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    idle_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    missed_offers: Mapped[int] = mapped_column(Integer, default=0)
     sip_username: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -41,6 +41,27 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "contacts.read_all": frozenset({_S, _Q, _C, _ADM}),
     "contacts.write": frozenset({_A, _S, _ADM}),
     "contacts.delete": frozenset({_ADM}),
+    # routing: the agent desktop, the supervisor wall, queue configuration
+    "desk.use": frozenset({_A}),
+    "wall.view": frozenset({_S, _ADM}),
+    "wall.control": frozenset({_S}),
+    "queues.read": frozenset({_A, _S, _Q, _C, _ADM}),
+    "queues.write": frozenset({_S, _ADM}),
+    "routing.read": frozenset({_S, _Q, _C, _ADM}),
+    # quality inspection and coaching
+    "qa.read": frozenset({_S, _Q, _C, _ADM}),
+    "qa.write": frozenset({_Q, _C}),
+    "coaching.read": frozenset({_S, _Q}),
+    "coaching.write": frozenset({_S, _Q}),
+    # outbound campaigns and do-not-call
+    "outbound.read": frozenset({_S, _C, _ADM}),
+    "outbound.write": frozenset({_S, _ADM}),
+    "outbound.check": frozenset({_A, _S, _C, _ADM}),
+    "outbound.dial": frozenset({_A, _S}),
+    "dnc.write": frozenset({_S, _C}),
+    # call recordings
+    "recordings.play": frozenset({_S, _Q, _C}),
+    "recordings.hold": frozenset({_C}),
     # people and the audit chain
     "users.read": frozenset({_ADM}),
     "users.write": frozenset({_ADM}),

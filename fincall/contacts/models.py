@@ -45,7 +45,10 @@ class Utterance(Base):
     """One message or spoken turn; ``start``/``end`` are seconds from the contact's start."""
 
     __tablename__ = "utterances"
-    __table_args__ = (UniqueConstraint("contact_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("contact_id", "seq"),
+        UniqueConstraint("contact_id", "client_msg_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contact_id: Mapped[str] = mapped_column(
@@ -56,6 +59,7 @@ class Utterance(Base):
     text: Mapped[str] = mapped_column(Text)
     start: Mapped[float] = mapped_column(Float, default=0.0)
     end: Mapped[float] = mapped_column(Float, default=0.0)
+    client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contact: Mapped[Contact] = relationship(back_populates="utterances")

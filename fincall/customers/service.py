@@ -107,7 +107,7 @@ def names_for(*, session: Session, customer_ids: Iterable[str | None]) -> dict[s
     if not ids:
         return {}
     rows = session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def count(*, session: Session) -> int:

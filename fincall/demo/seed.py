@@ -26,6 +26,7 @@ from fincall.core.clock import utcnow
 from fincall.customers.models import Customer, Holding
 from fincall.demo import catalogue as cat
 from fincall.products.models import Product
+from fincall.routing.models import Queue
 
 DEMO_ROLES = ("agent", "supervisor", "qa_analyst", "compliance_officer", "admin")
 LOGINS_FILE = "demo-logins.txt"
@@ -111,6 +112,8 @@ def seed(session: Session, *, rng_seed: int = 20261122) -> list[DemoLogin]:
             )
         )
     session.add_all(agents)
+
+    seed_queues(session)
 
     customers = []
     emails: set[str] = set()
@@ -235,6 +238,27 @@ def seed(session: Session, *, rng_seed: int = 20261122) -> list[DemoLogin]:
         },
     )
     return logins
+
+
+def seed_queues(session: Session) -> None:
+    """The demo queues: VIP, specialist and per-language general queues, email and messaging."""
+    for qid, name, prio, (frac, secs), skills, lang, overflow, vip, timeout in cat.QUEUES:
+        if session.get(Queue, qid) is None:
+            session.add(
+                Queue(
+                    id=qid,
+                    name=name,
+                    priority=prio,
+                    sl_target=frac,
+                    sl_seconds=secs,
+                    skills=skills,
+                    language=lang,
+                    overflow=overflow,
+                    vip=vip,
+                    offer_timeout_seconds=timeout,
+                )
+            )
+    session.flush()
 
 
 def write_logins(data_dir: Path, logins: list[DemoLogin]) -> Path:

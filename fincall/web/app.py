@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,17 +19,39 @@ from fincall.web import errors
 StartHook = Callable[[Runtime], object]
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
+    """The application; ``run_background=False`` leaves the dispatcher to the caller (tests)."""
     from fincall.agents.views import router as agents_router
     from fincall.auth.views import router as auth_router
+    from fincall.channels.chat.bot import HandoffBot
+    from fincall.channels.chat.views import router as chat_router
     from fincall.contacts.views import router as contacts_router
     from fincall.customers.views import router as customers_router
     from fincall.products.views import router as products_router
+    from fincall.routing.dispatcher import Dispatcher
+    from fincall.routing.views import router as routing_router
+    from fincall.web.hub import Hub
     from fincall.web.pages import router as pages_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        hub: Hub = app.state.hub
+        hub.attach(runtime.bus, asyncio.get_running_loop())
+        dispatcher = Dispatcher(runtime, hub)
+        app.state.dispatcher = dispatcher
+        stops = []
+        if run_background:
+            dispatcher.start()
+            for hook in app.state.background_hooks:
+                stops.append(await hook(runtime, app))
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                if stop is not None:
+                    await stop()
+            await dispatcher.stop()
+            hub.detach()
 
     app = FastAPI(
         title="fincall",
@@ -37,6 +60,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.hub = Hub()
+    app.state.chat_bot = HandoffBot()
+    app.state.live_check = None
+    # async (runtime, app) -> async stop function | None; started with the app, stopped in reverse
+    app.state.background_hooks = []
     errors.install(app)
     for router in (
         auth_router,
@@ -44,9 +72,17 @@ def create_app(runtime: Runtime) -> FastAPI:
         products_router,
         agents_router,
         contacts_router,
+        routing_router,
+        chat_router,
         pages_router,
     ):
         app.include_router(router)
+    from fincall.channels.voice import views as voice_views
+    from fincall.outbound import views as outbound_views
+    from fincall.qa import views as qa_views
+
+    for module in (qa_views, outbound_views, voice_views):
+        module.register(app)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

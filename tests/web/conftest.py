@@ -32,8 +32,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def live_url(world) -> Iterator[str]:
+    from fincall.web.app import create_app
+
     port = free_port()
-    config = uvicorn.Config(world.client.app, host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(world.runtime, run_background=True)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

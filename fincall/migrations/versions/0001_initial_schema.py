@@ -1,4 +1,4 @@
-"""foundation: users, customers, products, agents, contacts, audit
+"""initial schema
 
 Revision ID: 0001
 Revises:
@@ -35,6 +35,8 @@ def upgrade() -> None:
         sa.Column("shifts", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("state_since", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("idle_since", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("missed_offers", sa.Integer(), nullable=False),
         sa.Column("sip_username", sa.String(length=80), nullable=True),
         sa.Column("created_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agents")),
@@ -112,6 +114,39 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("code", name=op.f("pk_products")),
     )
     op.create_table(
+        "queues",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("sl_target", sa.Float(), nullable=False),
+        sa.Column("sl_seconds", sa.Float(), nullable=False),
+        sa.Column("skills", sa.JSON(), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("overflow", sa.JSON(), nullable=False),
+        sa.Column("sticky_window_seconds", sa.Float(), nullable=False),
+        sa.Column("offer_timeout_seconds", sa.Float(), nullable=False),
+        sa.Column("vip", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_queues")),
+    )
+    op.create_table(
+        "routing_decisions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("contact_id", sa.String(length=40), nullable=False),
+        sa.Column("agent_id", sa.String(length=40), nullable=True),
+        sa.Column("queue_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.JSON(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_decisions")),
+    )
+    with op.batch_alter_table("routing_decisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_routing_decisions_at"), ["at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_routing_decisions_contact_id"), ["contact_id"], unique=False
+        )
+
+    op.create_table(
         "contacts",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("customer_id", sa.String(length=40), nullable=True),
@@ -174,6 +209,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_holdings_customer_id"), ["customer_id"], unique=False)
 
     op.create_table(
+        "identity_verifications",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("customer_id", sa.String(length=40), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("method", sa.String(length=32), nullable=False),
+        sa.Column("contact_id", sa.String(length=40), nullable=True),
+        sa.Column("verified_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_identity_verifications_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_verifications")),
+    )
+    with op.batch_alter_table("identity_verifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_identity_verifications_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_identity_verifications_expires_at"), ["expires_at"], unique=False
+        )
+
+    op.create_table(
         "users",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
@@ -217,6 +277,96 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "chat_sessions",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("contact_id", sa.String(length=40), nullable=False),
+        sa.Column("customer_id", sa.String(length=40), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("pending_customer_id", sa.String(length=40), nullable=True),
+        sa.Column("failed_checks", sa.Integer(), nullable=False),
+        sa.Column("created_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_chat_sessions_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_sessions")),
+    )
+    with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_chat_sessions_contact_id"), ["contact_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_chat_sessions_token_hash"), ["token_hash"], unique=True
+        )
+
+    op.create_table(
+        "offers",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("contact_id", sa.String(length=40), nullable=False),
+        sa.Column("agent_id", sa.String(length=40), nullable=False),
+        sa.Column("queue_id", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("offered_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("settled_at", fincall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_offers_agent_id_agents"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_offers_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
+    )
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_offers_agent_id"), ["agent_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_offers_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_offers_state"), ["state"], unique=False)
+
+    op.create_table(
+        "queue_waits",
+        sa.Column("contact_id", sa.String(length=40), nullable=False),
+        sa.Column("queue_id", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("enqueued_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("queue_entered_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("skills", sa.JSON(), nullable=False),
+        sa.Column("segment", sa.String(length=16), nullable=False),
+        sa.Column("vip", sa.Boolean(), nullable=False),
+        sa.Column("region", sa.String(length=2), nullable=True),
+        sa.Column("customer_timezone", sa.String(length=64), nullable=True),
+        sa.Column("sticky_agent_id", sa.String(length=40), nullable=True),
+        sa.Column("overflow_done", sa.Integer(), nullable=False),
+        sa.Column("priority_boost", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("ended_at", fincall.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_queue_waits_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["queue_id"], ["queues.id"], name=op.f("fk_queue_waits_queue_id_queues")
+        ),
+        sa.PrimaryKeyConstraint("contact_id", name=op.f("pk_queue_waits")),
+    )
+    with op.batch_alter_table("queue_waits", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_queue_waits_enqueued_at"), ["enqueued_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_queue_waits_outcome"), ["outcome"], unique=False)
+        batch_op.create_index(batch_op.f("ix_queue_waits_queue_id"), ["queue_id"], unique=False)
+
+    op.create_table(
         "utterances",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("contact_id", sa.String(length=40), nullable=False),
@@ -225,6 +375,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("start", sa.Float(), nullable=False),
         sa.Column("end", sa.Float(), nullable=False),
+        sa.Column("client_msg_id", sa.String(length=64), nullable=True),
         sa.Column("created_at", fincall.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contact_id"],
@@ -233,7 +384,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_utterances")),
-        sa.UniqueConstraint("contact_id", "seq", name=op.f("uq_utterances_contact_id")),
+        sa.UniqueConstraint(
+            "contact_id", "client_msg_id", name=op.f("uq_utterances_contact_id_client_msg_id")
+        ),
+        sa.UniqueConstraint("contact_id", "seq", name=op.f("uq_utterances_contact_id_seq")),
     )
     with op.batch_alter_table("utterances", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_utterances_contact_id"), ["contact_id"], unique=False)
@@ -249,6 +403,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_utterances_contact_id"))
 
     op.drop_table("utterances")
+    with op.batch_alter_table("queue_waits", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_queue_waits_queue_id"))
+        batch_op.drop_index(batch_op.f("ix_queue_waits_outcome"))
+        batch_op.drop_index(batch_op.f("ix_queue_waits_enqueued_at"))
+
+    op.drop_table("queue_waits")
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_offers_state"))
+        batch_op.drop_index(batch_op.f("ix_offers_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_offers_agent_id"))
+
+    op.drop_table("offers")
+    with op.batch_alter_table("chat_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chat_sessions_token_hash"))
+        batch_op.drop_index(batch_op.f("ix_chat_sessions_contact_id"))
+
+    op.drop_table("chat_sessions")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_sessions_token_hash"))
 
@@ -257,6 +428,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_username"))
 
     op.drop_table("users")
+    with op.batch_alter_table("identity_verifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_identity_verifications_expires_at"))
+        batch_op.drop_index(batch_op.f("ix_identity_verifications_customer_id"))
+
+    op.drop_table("identity_verifications")
     with op.batch_alter_table("holdings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_holdings_customer_id"))
 
@@ -269,6 +445,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contacts_agent_id"))
 
     op.drop_table("contacts")
+    with op.batch_alter_table("routing_decisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_routing_decisions_contact_id"))
+        batch_op.drop_index(batch_op.f("ix_routing_decisions_at"))
+
+    op.drop_table("routing_decisions")
+    op.drop_table("queues")
     op.drop_table("products")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_region"))

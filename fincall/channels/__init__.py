@@ -1,0 +1,1 @@
+"""Channel adapters: each turns an outside medium (voice, chat, email, webhooks) into contacts."""

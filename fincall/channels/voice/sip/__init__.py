@@ -1,0 +1,1 @@
+"""SIP protocol pieces: message parsing/serialising and digest authentication."""

@@ -1,0 +1,1 @@
+"""The generic messaging webhook: signed inbound POSTs from gateways, signed replies back."""

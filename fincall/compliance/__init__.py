@@ -1,0 +1,1 @@
+"""Compliance: rule packs, the rule engine, live checks and redaction."""

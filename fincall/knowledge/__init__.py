@@ -1,0 +1,1 @@
+"""Knowledge base: approved articles, bilingual search and agent assist."""

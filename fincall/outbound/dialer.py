@@ -1,0 +1,70 @@
+"""The dialer adapter interface, and a simulated trunk that behaves like a real one."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class TrunkResult(StrEnum):
+    """Final signalling of an outbound leg, as a SIP trunk reports it."""
+
+    ANSWERED = "answered"  # 200 OK, a live person (after answering-machine detection)
+    VOICEMAIL = "voicemail"  # 200 OK, a machine detected
+    NO_ANSWER = "no_answer"  # ring timeout / 480 / 408
+    BUSY = "busy"  # 486 / 600
+    FAILED = "failed"  # 404 / 484 / 503: invalid number or congestion
+
+
+@dataclass(frozen=True, slots=True)
+class CallProgress:
+    """How a dialed call ended and how many seconds after the dial the trunk said so."""
+
+    call_id: str
+    number: str
+    result: TrunkResult
+    after_seconds: float
+
+
+class Dialer(Protocol):
+    """Places one outbound call; the voice channel implements it over its configured trunk."""
+
+    def dial(self, *, call_id: str, number: str) -> CallProgress: ...
+
+
+@dataclass
+class SimulatedTrunk:
+    """A trunk that rings, answers with a probability, and returns busy/no-answer/voicemail.
+
+    Deterministic: each call's fate depends only on ``seed`` and ``call_id``.
+    """
+
+    seed: int
+    answer_probability: float | Callable[[str], float] = 0.35
+    busy_probability: float = 0.08
+    voicemail_share: float = 0.35  # of calls not answered by a person and not busy
+    failed_probability: float = 0.01
+    ring_timeout: float = 30.0
+
+    def _answer_p(self, number: str) -> float:
+        p = self.answer_probability
+        return p(number) if callable(p) else p
+
+    def dial(self, *, call_id: str, number: str) -> CallProgress:
+        """Decide the call's fate as a trunk would signal it."""
+        rng = random.Random(f"{self.seed}:{call_id}")  # noqa: S311 - simulation, not security
+        roll = rng.random()
+        if roll < self.failed_probability:
+            return CallProgress(call_id, number, TrunkResult.FAILED, rng.uniform(0.5, 2.0))
+        roll = rng.random()
+        if roll < self._answer_p(number):
+            ring = min(rng.lognormvariate(2.2, 0.45), self.ring_timeout - 1.0)
+            return CallProgress(call_id, number, TrunkResult.ANSWERED, max(ring, 2.0))
+        if rng.random() < self.busy_probability:
+            return CallProgress(call_id, number, TrunkResult.BUSY, rng.uniform(1.5, 5.0))
+        if rng.random() < self.voicemail_share:
+            return CallProgress(call_id, number, TrunkResult.VOICEMAIL, rng.uniform(15.0, 28.0))
+        return CallProgress(call_id, number, TrunkResult.NO_ANSWER, self.ring_timeout)

@@ -1,0 +1,1 @@
+"""Quality inspection: scorecards, coaching triggers, batch inspection and reports."""

@@ -1,0 +1,1 @@
+"""Routing: queues, the routing policy, offers, agent presence and service-level tracking."""

@@ -1,0 +1,71 @@
+"""The dispatcher: runs routing rounds whenever something changes, and at least every second.
+
+One process runs it (the embedded default). Several nodes on PostgreSQL elect one dispatcher
+with a session-level advisory lock, so two never offer the same contact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import text
+
+from fincall.routing import service as routing
+from fincall.runtime import Runtime
+from fincall.web.hub import Hub
+
+log = logging.getLogger(__name__)
+ADVISORY_LOCK_ID = 0x66696E63  # "finc"
+
+
+class Dispatcher:
+    def __init__(self, runtime: Runtime, hub: Hub, *, tick_seconds: float = 1.0) -> None:
+        self.runtime = runtime
+        self.hub = hub
+        self.tick = tick_seconds
+        self.task: asyncio.Task[None] | None = None
+        self.rounds = 0
+        self._lock_conn = None
+
+    def _leader(self) -> bool:
+        engine = self.runtime.engine
+        if engine.dialect.name != "postgresql":
+            return True
+        if self._lock_conn is None:
+            self._lock_conn = engine.connect()
+        got = self._lock_conn.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_ID}
+        ).scalar()
+        self._lock_conn.commit()
+        return bool(got)
+
+    def run_round(self) -> dict[str, int]:
+        """One routing round in its own transaction (called from a worker thread)."""
+        with self.runtime.transaction() as session:
+            result = routing.dispatch_once(session=session)
+        self.rounds += 1
+        return result
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.hub.wake.wait(), timeout=self.tick)
+            self.hub.wake.clear()
+            try:
+                if await asyncio.to_thread(self._leader):
+                    await asyncio.to_thread(self.run_round)
+            except Exception:
+                log.exception("routing round failed")
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        if self._lock_conn is not None:
+            self._lock_conn.close()

@@ -1,0 +1,1 @@
+"""Workforce management: forecasting, Erlang C/A staffing, schedules."""
