@@ -220,7 +220,27 @@ def agent_snapshot(agent: Agent, loads: dict[policy.Channel, int]) -> policy.Age
     )
 
 
-def waiting_contact(w: QueueWait) -> policy.WaitingContact:
+REOFFER_PAUSE = timedelta(seconds=30)
+
+
+def _recently_missed(
+    session: Session, contact_ids: list[str], now: datetime
+) -> dict[str, set[str]]:
+    """Agents who rejected or missed each contact in the last ``REOFFER_PAUSE``."""
+    rows = session.execute(
+        select(Offer.contact_id, Offer.agent_id).where(
+            Offer.contact_id.in_(contact_ids),
+            Offer.state.in_(["rejected", "timed_out"]),
+            Offer.settled_at >= now - REOFFER_PAUSE,
+        )
+    ).all()
+    out: dict[str, set[str]] = defaultdict(set)
+    for contact_id, agent_id in rows:
+        out[contact_id].add(agent_id)
+    return out
+
+
+def waiting_contact(w: QueueWait, excluded: set[str] | None = None) -> policy.WaitingContact:
     return policy.WaitingContact(
         id=w.contact_id,
         queue_id=w.queue_id,
@@ -235,6 +255,7 @@ def waiting_contact(w: QueueWait) -> policy.WaitingContact:
         customer_timezone=w.customer_timezone,
         sticky_agent_id=w.sticky_agent_id,
         overflow_done=w.overflow_done,
+        excluded_agents=frozenset(excluded or ()),
     )
 
 
@@ -258,10 +279,11 @@ def dispatch_once(*, session: Session, now: datetime | None = None) -> dict[str,
             select(Agent).where(Agent.state.in_([AgentState.AVAILABLE, AgentState.ON_CONTACT]))
         ).scalars()
     )
+    missed = _recently_missed(session, [w.contact_id for w in waits], now)
     decisions = policy.decide(
         now=now,
         queues=[queue_spec(q) for q in queues.values()],
-        waiting=[waiting_contact(w) for w in waits],
+        waiting=[waiting_contact(w, missed.get(w.contact_id)) for w in waits],
         agents=[agent_snapshot(a, loads.get(a.id, {})) for a in agents],
     )
     by_contact = {w.contact_id: w for w in waits}
@@ -281,6 +303,9 @@ def dispatch_once(*, session: Session, now: datetime | None = None) -> dict[str,
             expires_at=now + timedelta(seconds=queue.offer_timeout_seconds),
         )
         session.add(offer)
+        offered_agent = session.get(Agent, d.agent_id)
+        if offered_agent is not None:
+            offered_agent.idle_since = now
         contact = session.get(Contact, d.contact_id)
         assert contact is not None
         contact.status = check_transition(contact.status, ContactStatus.OFFERED)

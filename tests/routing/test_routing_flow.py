@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from fincall.agents.models import Agent
 from fincall.auth.models import User
 from fincall.core.clock import utcnow
+from fincall.routing import service as routing
 from fincall.routing.models import Offer, QueueWait, RoutingDecision
+from fincall.routing.service import REOFFER_PAUSE
 
 
 def demo_agent(world) -> Agent:
@@ -30,13 +34,31 @@ def make_only_agent_available(world, agent_id: str, languages=("en",)) -> None:
     assert r.status_code == 200, r.text
 
 
+@contextmanager
 def open_chat(world, language="en", resume=None, last_seq=-1):
-    ws = world.client.websocket_connect("/ws/chat")
-    conn = ws.__enter__()
-    conn.send_json({"type": "hello", "language": language, "resume": resume, "last_seq": last_seq})
-    welcome = conn.receive_json()
-    assert welcome["type"] == "welcome"
-    return ws, conn, welcome
+    with world.client.websocket_connect("/ws/chat") as conn:
+        conn.send_json(
+            {"type": "hello", "language": language, "resume": resume, "last_seq": last_seq}
+        )
+        welcome = conn.receive_json()
+        assert welcome["type"] == "welcome"
+        yield conn, welcome
+
+
+@pytest.fixture
+def chats(world):
+    """Opens chat sockets that are closed at teardown, even when the test fails."""
+    stack = ExitStack()
+
+    class Opener:
+        def open(self, **kw):
+            sub = ExitStack()
+            conn, welcome = sub.enter_context(open_chat(world, **kw))
+            stack.callback(sub.close)
+            return sub, conn, welcome
+
+    yield Opener()
+    stack.close()
 
 
 def receive_until(conn, predicate, limit=50):
@@ -60,9 +82,9 @@ def setup(world):
     return agent
 
 
-def test_chat_is_routed_offered_accepted_answered_and_wrapped_up(world):
+def test_chat_is_routed_offered_accepted_answered_and_wrapped_up(world, chats):
     agent = setup(world)
-    ws, conn, welcome = open_chat(world)
+    ws, conn, welcome = chats.open()
     contact_id = welcome["contact_id"]
     greeting, _ = receive_until(conn, lambda f: f["type"] == "message" and f["speaker"] == "bot")
     conn.send_json(
@@ -102,7 +124,7 @@ def test_chat_is_routed_offered_accepted_answered_and_wrapped_up(world):
     )
     assert done.status_code == 200 and done.json()["status"] == "ended"
     receive_until(conn, lambda f: f["type"] == "status" and f["status"] == "ended")
-    ws.__exit__(None, None, None)
+    ws.close()
 
     wall = world.client.get("/api/wall", headers=world.headers("supervisor")).json()
     general = next(q for q in wall["queues"] if q["id"] == "general-en")
@@ -111,16 +133,16 @@ def test_chat_is_routed_offered_accepted_answered_and_wrapped_up(world):
     assert me["state"] == "available"
 
 
-def test_reconnect_resumes_without_loss_or_duplicates(world):
+def test_reconnect_resumes_without_loss_or_duplicates(world, chats):
     setup(world)
-    ws, conn, welcome = open_chat(world)
+    ws, conn, welcome = chats.open()
     token = welcome["session"]
     receive_until(conn, lambda f: f["type"] == "message" and f["speaker"] == "bot")
     conn.send_json({"type": "message", "client_msg_id": "a", "text": "first"})
     receive_until(conn, lambda f: f["type"] == "ack")
-    ws.__exit__(None, None, None)  # the browser drops
+    ws.close()  # the browser drops
 
-    ws2, conn2, welcome2 = open_chat(world, resume=token, last_seq=0)
+    ws2, conn2, welcome2 = chats.open(resume=token, last_seq=0)
     assert welcome2["contact_id"] == welcome["contact_id"] and welcome2["session"] is None
     replay, _ = receive_until(conn2, lambda f: f["type"] == "message" and f["seq"] == 1)
     assert replay["text"] == "first"
@@ -130,7 +152,7 @@ def test_reconnect_resumes_without_loss_or_duplicates(world):
     assert again["seq"] == 1
     conn2.send_json({"type": "message", "client_msg_id": "b", "text": "second"})
     nxt, _ = receive_until(conn2, lambda f: f["type"] == "ack" and f["client_msg_id"] == "b")
-    ws2.__exit__(None, None, None)
+    ws2.close()
     history = world.client.get(
         f"/api/contacts/{welcome['contact_id']}", headers=world.headers("supervisor")
     ).json()["utterances"]
@@ -140,9 +162,9 @@ def test_reconnect_resumes_without_loss_or_duplicates(world):
     assert nxt["seq"] == history[-1]["seq"]
 
 
-def test_rejected_and_timed_out_offers_requeue_and_three_misses_make_agent_not_ready(world):
+def test_rejected_and_timed_out_offers_requeue_and_three_misses_make_agent_not_ready(world, chats):
     agent = setup(world)
-    ws, conn, welcome = open_chat(world)
+    ws, conn, welcome = chats.open()
     conn.send_json({"type": "message", "client_msg_id": "x", "text": "hi"})
     receive_until(conn, lambda f: f["type"] == "status" and f["status"] == "queued")
     contact_id = welcome["contact_id"]
@@ -157,15 +179,17 @@ def test_rejected_and_timed_out_offers_requeue_and_three_misses_make_agent_not_r
     )
     with world.runtime.transaction() as session:
         assert session.get(QueueWait, contact_id).outcome is None
+    # the same agent does not get the contact straight back after missing it
+    assert route(world)["offered"] == 0
 
-    for _ in range(2):  # two timeouts
-        route(world)
+    t = utcnow()
+    for _ in range(2):  # two timeouts, each after the re-offer pause
+        t += REOFFER_PAUSE + timedelta(seconds=1)
         with world.runtime.transaction() as session:
-            row = session.execute(
-                select(Offer).where(Offer.contact_id == contact_id, Offer.state == "offered")
-            ).scalar_one()
-            row.expires_at = utcnow() - timedelta(seconds=1)
-        route(world)
+            assert routing.dispatch_once(session=session, now=t)["offered"] == 1
+        t += timedelta(seconds=25)  # past the 20 s offer timeout
+        with world.runtime.transaction() as session:
+            assert routing.dispatch_once(session=session, now=t)["expired"] == 1
     with world.runtime.transaction() as session:
         states = [
             o.state
@@ -176,16 +200,16 @@ def test_rejected_and_timed_out_offers_requeue_and_three_misses_make_agent_not_r
         assert states == ["rejected", "timed_out", "timed_out"]
         assert session.get(Agent, agent.id).state == "not_ready"
     assert route(world)["offered"] == 0  # not_ready agents get nothing
-    ws.__exit__(None, None, None)
+    ws.close()
 
 
-def test_chat_capacity_is_respected(world):
+def test_chat_capacity_is_respected(world, chats):
     agent = setup(world)
     with world.runtime.transaction() as session:
         session.get(Agent, agent.id).max_chats = 2
     sockets = []
     for i in range(3):
-        ws, conn, welcome = open_chat(world)
+        ws, conn, welcome = chats.open()
         conn.send_json({"type": "message", "client_msg_id": f"c{i}", "text": "hello"})
         receive_until(conn, lambda f: f["type"] == "status" and f["status"] == "queued")
         sockets.append(ws)
@@ -196,13 +220,13 @@ def test_chat_capacity_is_respected(world):
         world.client.post(f"/api/desk/offers/{o['id']}/accept", headers=world.agent_h)
     assert route(world)["offered"] == 0  # still two open chats
     for ws in sockets:
-        ws.__exit__(None, None, None)
+        ws.close()
 
 
-def test_supervisor_moves_a_contact_and_forces_state(world):
+def test_supervisor_moves_a_contact_and_forces_state(world, chats):
     agent = setup(world)
     sup = world.headers("supervisor")
-    ws, conn, welcome = open_chat(world)
+    ws, conn, welcome = chats.open()
     conn.send_json({"type": "message", "client_msg_id": "m", "text": "complaint"})
     receive_until(conn, lambda f: f["type"] == "status" and f["status"] == "queued")
     moved = world.client.post(
@@ -218,16 +242,16 @@ def test_supervisor_moves_a_contact_and_forces_state(world):
     )
     assert forced.status_code == 200 and forced.json()["state"] == "break"
     assert route(world)["offered"] == 0
-    ws.__exit__(None, None, None)
+    ws.close()
 
 
-def test_chat_identity_verification(world):
+def test_chat_identity_verification(world, chats):
     with world.runtime.transaction() as session:
         from fincall.customers.models import Customer
 
         c = session.execute(select(Customer).where(Customer.language == "en")).scalars().first()
         phone, dob = c.phone, c.date_of_birth.isoformat()
-    ws, conn, welcome = open_chat(world)
+    ws, conn, welcome = chats.open()
     conn.send_json({"type": "identify", "reference": phone})
     receive_until(conn, lambda f: f["type"] == "verify_challenge")
     conn.send_json({"type": "verify", "date_of_birth": "1900-01-01"})
@@ -238,7 +262,7 @@ def test_chat_identity_verification(world):
     conn.send_json({"type": "hello-again"})
     err, _ = receive_until(conn, lambda f: f["type"] == "error")
     assert err["code"] == "bad-frame"
-    ws.__exit__(None, None, None)
+    ws.close()
 
 
 def test_bad_first_frame_is_refused(world):
