@@ -85,12 +85,14 @@ def chinese(name: str) -> list[tuple[str, str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="at most N test rows per corpus")
+    parser.add_argument("--corpora", default="airline,chnsenticorp,waimai")
     args = parser.parse_args()
     figures: dict[str, object] = {}
     encoder = load_encoder()
     shipped = train_sentiment(encoder=encoder)
 
-    if (SHARED / "airline_sentiment").exists():
+    wanted = set(args.corpora.split(","))
+    if "airline" in wanted and (SHARED / "airline_sentiment").exists():
         train, test = _split(airline(args.limit), args.limit)
         texts, gold = [t for t, _ in test], [y for _, y in test]
         vader = []
@@ -141,7 +143,7 @@ def main() -> None:
 
     for name in ("chnsenticorp", "waimai"):
         folder = SHARED / ("chnsenticorp" if name == "chnsenticorp" else "waimai_10k")
-        if not folder.exists():
+        if name not in wanted or not folder.exists():
             continue
         train, test = _split(chinese(name), args.limit)
         texts, gold = [t for t, _ in test], [y for _, y in test]

@@ -131,7 +131,13 @@ class World:
 def _world(template: DbTemplate, tmp_path: Path) -> Iterator[World]:
     url, drop = _clone(template, tmp_path)
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=url, secret_key=TEST_SECRET, environment="test"
+        data_dir=tmp_path / "data",
+        database_url=url,
+        secret_key=TEST_SECRET,
+        environment="test",
+        nlu_enabled=False,
+        smtp_enabled=False,
+        sip_enabled=False,
     )
     rt = Runtime.create(settings)
     from fincall.web.app import create_app

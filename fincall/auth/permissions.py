@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "queues.read": frozenset({_A, _S, _Q, _C, _ADM}),
     "queues.write": frozenset({_S, _ADM}),
     "routing.read": frozenset({_S, _Q, _C, _ADM}),
+    # knowledge base
+    "knowledge.read": frozenset({_A, _S, _Q, _C, _ADM}),
     # quality inspection and coaching
     "qa.read": frozenset({_S, _Q, _C, _ADM}),
     "qa.write": frozenset({_Q, _C}),

@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     sip_port: int = 5070
     sip_enabled: bool = True
 
+    smtp_enabled: bool = True
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_relay_host: str | None = None
+    smtp_relay_port: int = 25
+    mail_from: str = "Customer Service <service@bank.example>"
+    mail_domain: str = "bank.example"
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    webhook_reply_urls: dict[str, str] = Field(default_factory=dict)
+
+    nlu_enabled: bool = True
     seed_demo_data: bool = True
     session_hours: int = 12
     lockout_threshold: int = 5

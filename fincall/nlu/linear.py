@@ -121,7 +121,10 @@ def train_head(
         fit_idx, held_idx = _calibration_split(y, 0.1, seed=13)
         if len(held_idx) and len(np.unique(y[fit_idx])) == len(names):
             model = _fit_svm(x[fit_idx], y[fit_idx], c)
-            temperature = fit_temperature(model.decision_function(x[held_idx]), y[held_idx])
+            held = model.decision_function(x[held_idx])
+            if held.ndim == 1:
+                held = np.stack([-held / 2, held / 2], axis=1)
+            temperature = fit_temperature(held, y[held_idx])
         if step:
             step("calibrated")
     model = _fit_svm(x, y, c)

@@ -61,7 +61,7 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.hub = Hub()
-    app.state.chat_bot = HandoffBot()
+    app.state.chat_bot = HandoffBot()  # replaced by the flow bot in wiring.install_bot
     app.state.live_check = None
     # async (runtime, app) -> async stop function | None; started with the app, stopped in reverse
     app.state.background_hooks = []
@@ -80,7 +80,11 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     from fincall.channels.voice import views as voice_views
     from fincall.outbound import views as outbound_views
     from fincall.qa import views as qa_views
+    from fincall.web import wiring
 
+    wiring.install_bot(app, runtime)
+    wiring.install_knowledge(app, runtime)
+    wiring.install_channels(app, runtime)
     for module in (qa_views, outbound_views, voice_views):
         module.register(app)
     app.mount(

@@ -13,12 +13,14 @@ from fincall.auth import audit
 from fincall.auth import service as auth
 from fincall.auth.errors import AccountLocked, BadCredentials
 from fincall.auth.models import AuditEvent
+from fincall.auth.permissions import allowed
 from fincall.auth.service import Principal
 from fincall.auth.views import login
 from fincall.contacts import service as contacts
 from fincall.customers import service as customers
+from fincall.routing.views import NotLinkedToAgent
 from fincall.web.deps import SESSION_COOKIE, optional_principal, require, runtime, unit_of_work
-from fincall.web.templating import render
+from fincall.web.templating import NAV, TEMPLATES, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -144,3 +146,60 @@ def contact_page(
         )
         data = contacts.contact_view(contact)
     return render(request, "contact.html", principal, c=data)
+
+
+NAV.extend(
+    [
+        ("Desk", "/desk", "desk.use"),
+        ("Wall", "/wall", "wall.view"),
+    ]
+)
+DISPOSITIONS = [
+    "resolved",
+    "info_given",
+    "callback_scheduled",
+    "escalated",
+    "sale",
+    "complaint_logged",
+    "refused",
+    "do_not_call_requested",
+]
+
+
+@router.get("/desk", response_class=HTMLResponse)
+def desk_page(request: Request, principal: Principal = Depends(require("desk.use"))) -> Response:
+    with unit_of_work(request) as session:
+        if not principal.agent_id:
+            raise NotLinkedToAgent("this login is not linked to an agent record")
+        agent = agents.get(session=session, agent_id=principal.agent_id)
+    return render(request, "desk.html", principal, agent=agent, dispositions=DISPOSITIONS)
+
+
+@router.get("/wall", response_class=HTMLResponse)
+def wall_page(request: Request, principal: Principal = Depends(require("wall.view"))) -> Response:
+    return render(
+        request, "wall.html", principal, can_control=allowed(principal.role, "wall.control")
+    )
+
+
+CHAT_DEMO_TEXT = {
+    "en": (
+        "Talk to us, any time",
+        "Open the chat at the bottom right. Our assistant answers at "
+        "once and hands you to an adviser when you need one.",
+    ),
+    "zh-CN": ("随时联系我们", "点击右下角开始对话，智能客服即时回复，需要时为您转接人工客服。"),
+    "zh-HK": ("隨時聯絡我們", "按右下角開始對話，網上客服即時回覆，有需要時為你轉接客戶服務主任。"),
+}
+
+
+@router.get("/chat-demo", response_class=HTMLResponse)
+def chat_demo(request: Request, lang: str = "en") -> Response:
+    """A demo bank page with the embeddable chat widget (public, like a bank's website)."""
+    language = lang if lang in CHAT_DEMO_TEXT else "en"
+    heading, blurb = CHAT_DEMO_TEXT[language]
+    return TEMPLATES.TemplateResponse(
+        request,
+        "chat_demo.html",
+        {"language": language, "heading": heading, "blurb": blurb, "portal_token": None},
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 
 @dataclass(frozen=True)
 class Handoff:
@@ -22,12 +24,19 @@ class BotTurn:
 
 
 class ChatBot(Protocol):
-    def greet(self, *, contact_id: str, language: str) -> BotTurn: ...
+    """Runs inside the caller's transaction; state it keeps between turns goes in ``attributes``
+    (the contact's JSON attributes, saved with the turn)."""
+
+    def greet(
+        self, *, session: Session, contact_id: str, language: str, attributes: dict[str, object]
+    ) -> BotTurn: ...
 
     def on_message(
         self,
         *,
+        session: Session,
         contact_id: str,
+        attributes: dict[str, object],
         language: str,
         text: str,
         customer_id: str | None,
@@ -54,13 +63,17 @@ def language_queue(language: str) -> str:
 class HandoffBot:
     """The bot used when no flow is configured: greet, then hand over on the first message."""
 
-    def greet(self, *, contact_id: str, language: str) -> BotTurn:
+    def greet(
+        self, *, session: Session, contact_id: str, language: str, attributes: dict[str, object]
+    ) -> BotTurn:
         return BotTurn(replies=[GREETING.get(language, GREETING["en"])])
 
     def on_message(
         self,
         *,
+        session: Session,
         contact_id: str,
+        attributes: dict[str, object],
         language: str,
         text: str,
         customer_id: str | None,

@@ -108,28 +108,35 @@ def _bot_turn(
     customer_id: str | None,
     verified: bool,
 ) -> None:
-    turn = (
-        bot.greet(contact_id=contact_id, language=language)
-        if text is None
-        else bot.on_message(
-            contact_id=contact_id,
-            language=language,
-            text=text,
-            customer_id=customer_id,
-            verified=verified,
-        )
-    )
-    with rt.transaction() as session:
-        from fincall.contacts.models import Contact
-        from fincall.routing import service as routing
+    """One bot turn in one transaction: replies stored, flow state kept, hand-off queued."""
+    from fincall.contacts.models import Contact
+    from fincall.routing import service as routing
 
+    with rt.transaction() as session:
         contact = session.get(Contact, contact_id)
         if contact is None or contact.status != ContactStatus.NEW:
             return
+        attributes = dict(contact.attributes or {})
+        if text is None:
+            turn = bot.greet(
+                session=session, contact_id=contact_id, language=language, attributes=attributes
+            )
+        else:
+            turn = bot.on_message(
+                session=session,
+                contact_id=contact_id,
+                attributes=attributes,
+                language=language,
+                text=text,
+                customer_id=customer_id,
+                verified=verified,
+            )
         for reply in turn.replies:
             chat.post(session=session, contact=contact, speaker="bot", text=reply)
         if turn.handoff is not None:
-            contact.attributes = {**(contact.attributes or {}), "handoff": turn.handoff.summary}
+            attributes["handoff"] = turn.handoff.summary
+        contact.attributes = attributes
+        if turn.handoff is not None:
             routing.enqueue(
                 session=session,
                 contact=contact,

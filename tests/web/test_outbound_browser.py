@@ -1,0 +1,52 @@
+"""Real browser: a supervisor opens the campaign page, sees block reasons and charts, starts it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from fincall.core.db import Base
+from fincall.outbound.demo import seed_demo_campaigns
+from fincall.outbound.models import TABLES
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_campaigns(world):
+    Base.metadata.create_all(world.runtime.engine, tables=list(TABLES))
+    with world.runtime.transaction() as session:
+        return [(c.id, c.name) for c in seed_demo_campaigns(session)]
+
+
+def test_supervisor_sees_block_reasons_and_charts(demo_campaigns, page, live_url, world):
+    page.goto(f"{live_url}/login?next=/outbound")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", world.passwords["supervisor"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("table.outbound-campaigns")
+    assert page.locator("table.outbound-campaigns tbody tr").count() == 2
+    shots = os.environ.get("FINCALL_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "outbound-list.png"), full_page=True)
+    marketing_id, marketing_name = demo_campaigns[1]
+    page.click(f"a[href='/outbound/campaigns/{marketing_id}']")
+    page.wait_for_selector("#block-reasons")
+    assert marketing_name in page.inner_text("h1")
+    assert "simulated" in page.inner_text("#simulated-badge")
+    rules = page.locator("#block-reasons tbody tr[data-rule]")
+    seen = {rules.nth(i).get_attribute("data-rule") for i in range(rules.count())}
+    assert {"no_marketing_consent", "national_dnc", "calling_window"} <= seen
+    counts = [int(rules.nth(i).locator("td").nth(1).inner_text()) for i in range(rules.count())]
+    assert all(n > 0 for n in counts)
+    page.wait_for_selector("#chart-blocks canvas")
+    page.wait_for_selector("#chart-hours canvas")
+    assert page.locator("#chart-hours .u-legend").count() == 1
+    assert page.get_attribute("#csv-export", "href").endswith("/metrics.csv")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "outbound-campaign.png"), full_page=True)
+    assert page.inner_text("#campaign-status") == "paused"
+    page.click("button[data-action=start]")
+    page.wait_for_selector("button[data-action=pause]")
+    assert page.inner_text("#campaign-status") == "running"
