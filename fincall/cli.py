@@ -18,6 +18,35 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 
+
+def _mount_domain_commands() -> None:
+    """Each domain package brings its own commands (``fincall qa run``, ``fincall nlu train``)."""
+    from fincall.channels.email.cli import app as email_app
+    from fincall.channels.voice.cli import app as voice_app
+    from fincall.compliance.cli import app as compliance_app
+    from fincall.flows.cli import app as flows_app
+    from fincall.knowledge.cli import app as knowledge_app
+    from fincall.nlu.cli import app as nlu_app
+    from fincall.outbound.cli import app as outbound_app
+    from fincall.qa.cli import app as qa_app
+    from fincall.wfm.cli import app as wfm_app
+
+    for name, sub in (
+        ("qa", qa_app),
+        ("compliance", compliance_app),
+        ("nlu", nlu_app),
+        ("outbound", outbound_app),
+        ("flows", flows_app),
+        ("knowledge", knowledge_app),
+        ("wfm", wfm_app),
+        ("voice", voice_app),
+        ("email", email_app),
+    ):
+        app.add_typer(sub, name=name)
+
+
+_mount_domain_commands()
+
 console = Console()
 err = Console(stderr=True)
 
@@ -83,6 +112,13 @@ def serve(
     console.print(f"Data directory: {settings.data_dir}")
     _upgrade(settings)
     logins = _seed_if_empty(settings) if settings.seed_demo_data else []
+    if settings.nlu_enabled:
+        from fincall.nlu import service as nlu
+        from fincall.nlu.cli import train_with_progress_bar
+
+        if not nlu.is_trained(settings):
+            console.print("First start: training the intent and sentiment models (a few minutes).")
+            train_with_progress_bar(settings)
     from fincall.web.app import create_app
 
     rt = _runtime(settings)
@@ -196,3 +232,56 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+
+
+@app.command()
+def simulate(
+    url: str = typer.Option("http://127.0.0.1:8000", help="The running fincall."),
+    chats: int = typer.Option(20, min=1, help="Customers to simulate."),
+    rate: float = typer.Option(2.0, min=0, help="New chats per second (0: all at once)."),
+    duration: float = typer.Option(
+        0, min=0, help="Stop starting chats after S seconds (0: no limit)."
+    ),
+    agents: int = typer.Option(8, min=1, max=500, help="Synthetic agents to sign in."),
+    turns: int = typer.Option(3, min=1, max=50, help="Messages each customer sends."),
+    think: float = typer.Option(
+        1.0, min=0, help="Scale of human think times (0.1 = ten times faster)."
+    ),
+    admin_user: str = typer.Option("admin", help="Admin login that creates the synthetic agents."),
+    admin_password: str = typer.Option(None, help="Its password (default: from demo-logins.txt)."),
+) -> None:
+    """Drive synthetic customers and agents through a running fincall and report delivery."""
+    import asyncio
+    import json
+
+    from fincall.demo import seed as demo
+    from fincall.routing.simulate import Simulator
+
+    settings = _settings()
+    if admin_password is None:
+        found = {lg.username: lg.password for lg in demo.read_logins(settings.data_dir)}
+        admin_password = found.get(admin_user)
+        if admin_password is None:
+            err.print(
+                f"No password for {admin_user}: pass --admin-password "
+                f"(or run on the machine whose data dir holds demo-logins.txt)"
+            )
+            raise typer.Exit(2)
+    sim = Simulator(
+        url,
+        admin=(admin_user, admin_password),
+        data_dir=settings.ensure_data_dir(),
+        agents=agents,
+        think=think,
+    )
+    report = asyncio.run(sim.run(chats=chats, rate=rate, duration=duration, turns=turns))
+    table = Table(title="Simulation")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in report.items():
+        if key != "errors":
+            table.add_row(key, str(value))
+    console.print(table)
+    for e in report["errors"]:
+        err.print(f"[yellow]{e}[/yellow]")
+    console.print(json.dumps(report))

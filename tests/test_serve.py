@@ -16,7 +16,13 @@ from tests.web.conftest import free_port
 
 def test_serve_on_a_fresh_data_dir(tmp_path):
     port = free_port()
-    env = {**os.environ, "FINCALL_DATA_DIR": str(tmp_path / "data"), "FINCALL_SIP_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "FINCALL_DATA_DIR": str(tmp_path / "data"),
+        "FINCALL_SIP_PORT": str(free_port()),
+        "FINCALL_SMTP_PORT": str(free_port()),
+        "FINCALL_NLU_ENABLED": "0",  # training the models is covered by tests/nlu
+    }
     env.pop("FINCALL_DATABASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "fincall.cli", "serve", "--port", str(port)],

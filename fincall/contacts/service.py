@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, selectinload
 
 from fincall.auth import audit
@@ -196,16 +197,28 @@ def create(
     return contact
 
 
+def next_seq(*, session: Session, contact_id: str) -> int:
+    """The next utterance number of a contact, taken under the contact's row lock.
+
+    The no-op UPDATE locks the contact row (PostgreSQL) or takes the write lock (SQLite)
+    before the maximum is read, so two writers on one conversation never get the same number.
+    """
+    session.execute(
+        sql_update(Contact).where(Contact.id == contact_id).values(status=Contact.status)
+    )
+    last = session.execute(
+        select(func.max(Utterance.seq)).where(Utterance.contact_id == contact_id)
+    ).scalar_one()
+    return 0 if last is None else last + 1
+
+
 def add_utterance(*, session: Session, contact: Contact, data: UtteranceCreate) -> Utterance:
     """Append one utterance (message/turn) to an open contact."""
     if contact.status in FINAL:
         raise Invalid("the contact has ended; no more utterances", contact_id=contact.id)
-    last = session.execute(
-        select(func.max(Utterance.seq)).where(Utterance.contact_id == contact.id)
-    ).scalar_one()
     utt = Utterance(
         contact_id=contact.id,
-        seq=0 if last is None else last + 1,
+        seq=next_seq(session=session, contact_id=contact.id),
         speaker=data.speaker,
         text=data.text,
         start=data.start,

@@ -224,6 +224,7 @@ def seed(session: Session, *, rng_seed: int = 20261122) -> list[DemoLogin]:
         )
         logins.append(DemoLogin(username=username, role=role, password=password))
     session.flush()
+    seed_demo_extras(session, customers)
     audit.record(
         session=session,
         actor=audit.Actor.system(),
@@ -238,6 +239,21 @@ def seed(session: Session, *, rng_seed: int = 20261122) -> list[DemoLogin]:
         },
     )
     return logins
+
+
+def seed_demo_extras(session: Session, customers: list[Customer]) -> None:
+    """Accounts and cards behind the self-service bot, and the approved starter knowledge base."""
+    from fincall.flows.demo_banking import currency_for_region, seed_demo_banking
+    from fincall.knowledge.service import import_articles
+
+    seed_demo_banking(session, [(c.id, currency_for_region(c.region)) for c in customers])
+    officer = session.execute(select(User).where(User.role == "compliance_officer")).scalar_one()
+    import_articles(
+        session=session,
+        imported_by="system:starter-kb",
+        approver_id=officer.id,
+        approver_role="compliance_officer",
+    )
 
 
 def seed_queues(session: Session) -> None:

@@ -79,7 +79,8 @@ def test_chat_routed_answered_wrapped_up_and_seen_on_the_wall(browser, live_url,
         site.fill("#fc-input", "Thank you!")
         site.press("#fc-input", "Enter")
         desk.wait_for_function(
-            "Array.from(document.querySelectorAll('.log .utt.customer')).some(e => e.textContent.includes('Thank you!'))"
+            "Array.from(document.querySelectorAll('.log .utt.customer'))"
+            ".some(e => e.textContent.includes('Thank you!'))"
         )
         if shots:
             desk.screenshot(path=os.path.join(shots, "desk-conversation.png"))

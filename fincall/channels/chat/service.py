@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fincall.channels.chat.models import ChatSession
+from fincall.contacts import service as contacts
 from fincall.contacts.lifecycle import FINAL, ContactStatus
 from fincall.contacts.models import Contact, Utterance
 from fincall.core.clock import utcnow
@@ -118,19 +119,15 @@ def post(
         ).scalar_one_or_none()
         if existing is not None:
             return existing, False
+    seq = contacts.next_seq(session=session, contact_id=contact.id)
+    session.refresh(contact, ["status", "agent_id"])
     if contact.status in FINAL:
         raise Conflict("the conversation has ended", contact_id=contact.id)
-    last = session.execute(
-        select(Utterance.seq)
-        .where(Utterance.contact_id == contact.id)
-        .order_by(Utterance.seq.desc())
-        .limit(1)
-    ).scalar_one_or_none()
     started = contact.started_at
     offset = (utcnow() - started).total_seconds() if started else 0.0
     utt = Utterance(
         contact_id=contact.id,
-        seq=0 if last is None else last + 1,
+        seq=seq,
         speaker=speaker,
         text=text,
         start=round(max(offset, 0.0), 2),

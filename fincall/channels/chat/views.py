@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from fincall.channels.chat import service as chat
@@ -230,6 +231,9 @@ async def chat_socket(ws: WebSocket) -> None:
                 conn.push({"type": "error", "code": "bad-frame", "message": str(exc)})
             except DomainError as exc:
                 conn.push({"type": "error", "code": exc.code, "message": exc.message})
+            except SQLAlchemyError:
+                log.exception("chat frame failed")
+                conn.push({"type": "error", "code": "retry", "message": "not stored; send again"})
     except WebSocketDisconnect:
         pass
     finally:

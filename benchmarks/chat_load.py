@@ -1,0 +1,95 @@
+"""Chat load: many concurrent web-chat sessions against a real fincall server on loopback.
+
+Starts ``fincall serve`` on a fresh data dir (SQLite, embedded defaults), signs in synthetic
+agents with enough chat capacity, opens N chat sessions at once through the widget protocol
+and measures end-to-end delivery (customer → agent desktop and agent → customer), lost and
+duplicated messages. Usage: python benchmarks/chat_load.py [--chats 500] [--agents 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from fincall.demo.seed import read_logins
+from fincall.routing.simulate import Simulator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chats", type=int, default=500)
+    ap.add_argument("--agents", type=int, default=100)
+    ap.add_argument("--turns", type=int, default=3)
+    ap.add_argument("--think", type=float, default=1.0)
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+
+    data = Path(tempfile.mkdtemp(prefix="fincall-chatload-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "FINCALL_DATA_DIR": str(data),
+        "FINCALL_NLU_ENABLED": "0",
+        "FINCALL_SIP_ENABLED": "0",
+        "FINCALL_SMTP_ENABLED": "0",
+    }
+    env.pop("FINCALL_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fincall.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.5)
+        admin = next(lg for lg in read_logins(data) if lg.username == "admin")
+        sim = Simulator(
+            url,
+            admin=(admin.username, admin.password),
+            data_dir=data,
+            agents=args.agents,
+            think=args.think,
+        )
+        t0 = time.process_time()
+        report = asyncio.run(sim.run(chats=args.chats, rate=0, duration=0, turns=args.turns))
+        report["driver_cpu_s"] = round(time.process_time() - t0, 1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report.update({"concurrent_chats": args.chats, "agents": args.agents, "turns": args.turns})
+    report.pop("errors", None)
+    for key, value in report.items():
+        print(f"{key:>22}: {value}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

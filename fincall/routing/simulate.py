@@ -1,0 +1,295 @@
+"""Traffic simulator: synthetic customers chat through the widget protocol against a running
+fincall, synthetic agents accept and answer through the agent API, and every message is
+tracked end to end (sent, received, lost, duplicated, delivery latency).
+
+Agents: the simulator signs in as the demo admin (from the data dir's demo-logins.txt or
+given), creates ``sim-agent-N`` agents with logins (kept in ``<data dir>/sim-logins.json``)
+and sets them available; customers open chats in the demo's languages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+SAYINGS = {
+    "en": [
+        "Hi, I need help with my card",
+        "It was declined at a shop",
+        "Can you check it?",
+        "Thanks, that helps",
+        "One more question about fees",
+    ],
+    "zh-CN": [
+        "你好，我的卡刷不了",
+        "昨天在商场被拒绝了",
+        "能帮我查一下吗",
+        "好的，谢谢",
+        "还有一个手续费的问题",
+    ],
+    "zh-HK": [
+        "你好，我張卡用唔到",
+        "琴日喺商場俾人拒絕咗",
+        "可唔可以幫我查下",
+        "好，唔該晒",
+        "仲有個手續費問題",
+    ],
+}
+
+
+@dataclass
+class Stats:
+    sent: dict[str, float] = field(default_factory=dict)  # token -> send time
+    received: dict[str, int] = field(default_factory=dict)  # token -> times received
+    latency_ms: list[float] = field(default_factory=list)
+    acked: int = 0
+    chats_started: int = 0
+    chats_connected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def got(self, token: str, *, timed: bool = True) -> None:
+        """A message arrived; ``timed=False`` for lines read from history (queue wait, not
+        delivery)."""
+        n = self.received.get(token, 0)
+        self.received[token] = n + 1
+        if timed and n == 0 and token in self.sent:
+            self.latency_ms.append((time.perf_counter() - self.sent[token]) * 1000)
+
+    def report(self) -> dict[str, Any]:
+        lat = sorted(self.latency_ms)
+
+        def pct(p: float) -> float | None:
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else None
+
+        lost = [t for t in self.sent if t not in self.received]
+        return {
+            "chats_started": self.chats_started,
+            "chats_connected": self.chats_connected,
+            "messages_sent": len(self.sent),
+            "messages_acked": self.acked,
+            "messages_received": sum(1 for t in self.sent if t in self.received),
+            "messages_lost": len(lost),
+            "messages_duplicated": sum(1 for n in self.received.values() if n > 1),
+            "delivery_ms_p50": pct(0.50),
+            "delivery_ms_p95": pct(0.95),
+            "delivery_ms_p99": pct(0.99),
+            "errors": self.errors[:5],
+        }
+
+
+def _token(text: str) -> str | None:
+    return text.rsplit("#", 1)[1] if "#" in text else None
+
+
+class Simulator:
+    def __init__(
+        self,
+        url: str,
+        *,
+        admin: tuple[str, str],
+        data_dir: Path,
+        agents: int,
+        think: float,
+        seed: int = 7,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.ws_url = self.url.replace("http", "ws", 1)
+        self.admin = admin
+        self.data_dir = data_dir
+        self.n_agents = agents
+        self.think = think
+        self.rng = random.Random(seed)  # noqa: S311 - think times, not secrets
+        self.stats = Stats()
+        self.stop = asyncio.Event()
+
+    async def _token(self, client: httpx.AsyncClient, user: str, password: str) -> str:
+        r = await client.post(
+            f"{self.url}/api/auth/token", json={"username": user, "password": password}
+        )
+        r.raise_for_status()
+        return r.json()["access_token"]
+
+    async def ensure_agents(self, client: httpx.AsyncClient) -> list[tuple[str, str]]:
+        """Create (once) and return (username, password) of the synthetic agents."""
+        path = self.data_dir / "sim-logins.json"
+        known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        admin = {"Authorization": f"Bearer {await self._token(client, *self.admin)}"}
+        out = []
+        for i in range(self.n_agents):
+            name = f"sim-agent-{i:03d}"
+            if name not in known:
+                agent = await client.post(
+                    f"{self.url}/api/agents",
+                    headers=admin,
+                    json={
+                        "name": f"Sim Agent {i:03d}",
+                        "languages": ["en", "zh-CN", "zh-HK"],
+                        "region": "SG",
+                        "timezone": "Asia/Singapore",
+                        "max_chats": 5,
+                        "skills": {
+                            "cards": 3,
+                            "funds": 3,
+                            "complaints": 3,
+                            "wealth": 3,
+                            "loans": 3,
+                        },
+                    },
+                )
+                agent.raise_for_status()
+                password = secrets.token_urlsafe(12)
+                user = await client.post(
+                    f"{self.url}/api/users",
+                    headers=admin,
+                    json={
+                        "username": name,
+                        "password": password,
+                        "role": "agent",
+                        "agent_id": agent.json()["id"],
+                    },
+                )
+                user.raise_for_status()
+                known[name] = password
+                path.write_text(json.dumps(known))
+                path.chmod(0o600)
+            out.append((name, known[name]))
+        return out
+
+    async def agent(self, client: httpx.AsyncClient, username: str, password: str) -> None:
+        token = await self._token(client, username, password)
+        h = {"Authorization": f"Bearer {token}"}
+        (await client.post(f"{self.url}/api/desk/state", headers=h, json={"state": "available"}))
+        async with websockets.connect(
+            f"{self.ws_url}/ws/agent", additional_headers=h, max_queue=None
+        ) as ws:
+            replies: dict[str, int] = {}
+            while not self.stop.is_set():
+                try:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=1))
+                except TimeoutError:
+                    continue
+                kind = frame.get("type")
+                if kind == "routing.offer":
+                    await asyncio.sleep(self.rng.uniform(0.1, 0.5) * self.think)
+                    accepted = await client.post(
+                        f"{self.url}/api/desk/offers/{frame['offer_id']}/accept", headers=h
+                    )
+                    if accepted.status_code == 200:
+                        # what the customer said before the agent joined is on the screen-pop
+                        contact = accepted.json()
+                        said = [u for u in contact["utterances"] if u["speaker"] == "customer"]
+                        for u in said:
+                            t = _token(u["text"])
+                            if t:
+                                self.stats.got(t, timed=False)
+                        if said:
+                            replies[contact["id"]] = 1
+                            asyncio.create_task(self._reply(client, h, contact["id"], 1))
+                elif kind == "message" and frame.get("speaker") == "customer":
+                    token_ = _token(frame["text"])
+                    if token_:
+                        self.stats.got(token_)
+                    cid = frame["contact_id"]
+                    replies[cid] = replies.get(cid, 0) + 1
+                    asyncio.create_task(self._reply(client, h, cid, replies[cid]))
+                elif kind == "chat.customer_left":
+                    await client.post(
+                        f"{self.url}/api/desk/contacts/{frame['contact_id']}/wrap-up",
+                        headers=h,
+                        json={"disposition": "resolved"},
+                    )
+
+    async def _reply(
+        self, client: httpx.AsyncClient, h: dict[str, str], contact_id: str, n: int
+    ) -> None:
+        await asyncio.sleep(self.rng.uniform(0.2, 1.0) * self.think)
+        token = secrets.token_hex(6)
+        self.stats.sent[token] = time.perf_counter()
+        r = await client.post(
+            f"{self.url}/api/desk/contacts/{contact_id}/messages",
+            headers=h,
+            json={"text": f"Let me check that for you ({n}) #{token}", "client_msg_id": token},
+        )
+        if r.status_code != 201:
+            self.stats.sent.pop(token, None)
+
+    async def customer(self, language: str, turns: int) -> None:
+        self.stats.chats_started += 1
+        try:
+            async with websockets.connect(f"{self.ws_url}/ws/chat", max_queue=None) as ws:
+                await ws.send(json.dumps({"type": "hello", "language": language}))
+                connected = asyncio.Event()
+                replies = asyncio.Queue()
+
+                async def reader() -> None:
+                    async for raw in ws:
+                        f = json.loads(raw)
+                        if f.get("type") == "ack":
+                            self.stats.acked += 1
+                        elif f.get("type") == "message" and f.get("speaker") == "agent":
+                            t = _token(f["text"])
+                            if t:
+                                self.stats.got(t)
+                                replies.put_nowait(t)
+                        elif f.get("type") == "status" and f.get("status") == "connected":
+                            self.stats.chats_connected += 1
+                            connected.set()
+
+                task = asyncio.create_task(reader())
+                for i in range(turns):
+                    token = secrets.token_hex(6)
+                    self.stats.sent[token] = time.perf_counter()
+                    text = f"{SAYINGS[language][i % len(SAYINGS[language])]} #{token}"
+                    await ws.send(
+                        json.dumps({"type": "message", "client_msg_id": token, "text": text})
+                    )
+                    if i == 0:
+                        try:
+                            await asyncio.wait_for(connected.wait(), timeout=60)
+                        except TimeoutError:
+                            self.stats.errors.append("a chat waited over 60 s for an agent")
+                    # a customer reads the reply before writing again
+                    try:
+                        await asyncio.wait_for(replies.get(), timeout=30 * self.think + 30)
+                    except TimeoutError:
+                        self.stats.errors.append("no reply within the wait")
+                    await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.think)
+                await ws.send(json.dumps({"type": "close"}))
+                await asyncio.sleep(0.2)
+                task.cancel()
+        except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+            self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+
+    async def run(self, *, chats: int, rate: float, duration: float, turns: int) -> dict[str, Any]:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+            logins = await self.ensure_agents(client)
+            agents = [asyncio.create_task(self.agent(client, u, p)) for u, p in logins]
+            await asyncio.sleep(0.5)
+            started = time.perf_counter()
+            tasks = []
+            for _ in range(chats):
+                lang = self.rng.choice(["en", "en", "zh-CN", "zh-HK"])
+                tasks.append(asyncio.create_task(self.customer(lang, turns)))
+                if rate > 0:
+                    await asyncio.sleep(1 / rate)
+                if duration and time.perf_counter() - started > duration:
+                    break
+            await asyncio.gather(*tasks)
+            await asyncio.sleep(3 * self.think + 1)  # last agent replies in flight
+            self.stop.set()
+            await asyncio.gather(*agents, return_exceptions=True)
+            elapsed = time.perf_counter() - started
+        report = self.stats.report()
+        report["seconds"] = round(elapsed, 1)
+        report["messages_per_s"] = round(report["messages_received"] / elapsed, 1) if elapsed else 0
+        return report
