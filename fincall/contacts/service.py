@@ -10,8 +10,9 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, selectinload
 
 from fincall.auth import audit
-from fincall.auth.permissions import allowed
+from fincall.auth.permissions import Role, allowed
 from fincall.auth.service import Principal
+from fincall.compliance.redaction import mask_sensitive
 from fincall.contacts.errors import ContactNotFound
 from fincall.contacts.lifecycle import FINAL, ContactStatus, check_transition
 from fincall.contacts.models import Contact, Utterance
@@ -37,7 +38,10 @@ def _scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
     )
 
 
-def contact_view(contact: Contact, *, with_utterances: bool = True) -> dict[str, Any]:
+def contact_view(
+    contact: Contact, *, with_utterances: bool = True, role: str | None = None
+) -> dict[str, Any]:
+    """The contact as ``role`` may see it: transcripts are masked for everyone but compliance."""
     data = {
         c: getattr(contact, c)
         for c in (
@@ -58,9 +62,16 @@ def contact_view(contact: Contact, *, with_utterances: bool = True) -> dict[str,
         )
     }
     data["attributes"] = dict(contact.attributes or {})
+    show = (lambda t: t) if role == Role.COMPLIANCE_OFFICER else mask_sensitive
     data["utterances"] = (
         [
-            {"seq": u.seq, "speaker": u.speaker, "text": u.text, "start": u.start, "end": u.end}
+            {
+                "seq": u.seq,
+                "speaker": u.speaker,
+                "text": show(u.text),
+                "start": u.start,
+                "end": u.end,
+            }
             for u in contact.utterances
         ]
         if with_utterances

@@ -56,7 +56,7 @@ def create_contact(
     with unit_of_work(request) as session:
         contact = service.create(session=session, data=body, actor=principal.actor)
         session.refresh(contact)
-        return service.contact_view(contact)
+        return service.contact_view(contact, role=principal.role)
 
 
 @router.get("/{contact_id}", response_model=ContactRead)
@@ -67,7 +67,7 @@ def get_contact(
         contact = service.access_contact(
             session=session, principal=principal, contact_id=contact_id
         )
-        return service.contact_view(contact)
+        return service.contact_view(contact, role=principal.role)
 
 
 @router.patch("/{contact_id}", response_model=ContactRead)
@@ -82,7 +82,7 @@ def update_contact(
             session=session, principal=principal, contact_id=contact_id
         )
         service.update(session=session, contact=contact, data=body, actor=principal.actor)
-        return service.contact_view(contact)
+        return service.contact_view(contact, role=principal.role)
 
 
 @router.post("/{contact_id}/utterances", response_model=UtteranceRead, status_code=201)
@@ -119,7 +119,7 @@ def end_contact(
             session=session, principal=principal, contact_id=contact_id
         )
         service.end(session=session, contact=contact, data=body, actor=principal.actor)
-        return service.contact_view(contact)
+        return service.contact_view(contact, role=principal.role)
 
 
 @router.delete("/{contact_id}", status_code=204)

@@ -144,7 +144,7 @@ def contact_page(
         contact = contacts.access_contact(
             session=session, principal=principal, contact_id=contact_id
         )
-        data = contacts.contact_view(contact)
+        data = contacts.contact_view(contact, role=principal.role)
     return render(request, "contact.html", principal, c=data)
 
 

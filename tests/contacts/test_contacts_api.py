@@ -69,3 +69,24 @@ def test_bad_contact_input(world):
     ):
         r = world.client.post("/api/contacts", json=body, headers=h)
         assert r.status_code == 422, (body, r.text)
+
+
+def test_transcripts_are_masked_for_everyone_but_compliance(world):
+    h = world.headers("supervisor")
+    r = world.client.post(
+        "/api/contacts",
+        json={
+            "channel": "voice",
+            "utterances": [{"speaker": "customer", "text": "my card is 4111 1111 1111 1111"}],
+        },
+        headers=h,
+    )
+    cid = r.json()["id"]
+    for role, shown in (
+        ("supervisor", "**** **** **** 1111"),
+        ("qa_analyst", "**** **** **** 1111"),
+    ):
+        text = world.client.get(f"/api/contacts/{cid}", headers=world.headers(role)).json()
+        assert text["utterances"][0]["text"].endswith(shown), role
+    full = world.client.get(f"/api/contacts/{cid}", headers=world.headers("compliance_officer"))
+    assert "4111 1111 1111 1111" in full.json()["utterances"][0]["text"]

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fincall.channels.chat.models import ChatSession
+from fincall.compliance.redaction import mask_sensitive
 from fincall.contacts import service as contacts
 from fincall.contacts.lifecycle import FINAL, ContactStatus
 from fincall.contacts.models import Contact, Utterance
@@ -107,6 +108,9 @@ def post(
     text = text.strip()
     if not text:
         raise Invalid("empty message", field="text")
+    if speaker == "customer":
+        # card numbers, PINs and codes typed into a chat are never stored in the clear
+        text = mask_sensitive(text)
     if len(text) > 4000:
         raise Invalid("message longer than 4000 characters", field="text")
     if client_msg_id is not None:
