@@ -6,4 +6,9 @@ Pure modules (no I/O): ``gate`` (the compliance gate), ``rules`` (per-jurisdicti
 (contact-list and national DNC CSV validation), ``analytics`` (campaign metrics), ``dialer``
 (the trunk Protocol and a simulated trunk), ``simulation`` (a campaign day). ``cli`` holds the
 ``outbound check`` command.
+
+Over the database: ``models`` (tables), ``gatedata`` (gate inputs from customers, attempts and
+DNC lists), ``service`` (campaigns and members), ``attempts`` (gated dials and outcomes),
+``dnc`` (internal and national do-not-call), ``reports`` (metrics), ``runner`` (the background
+campaign runner), ``events`` (listeners), ``views`` (HTTP API and pages), ``demo`` (demo data).
 """

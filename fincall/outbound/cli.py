@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,11 @@ from fincall.outbound.gate import (
     GateDecision,
     evaluate,
 )
+from fincall.outbound.gate_types import GateInput
 from fincall.outbound.localtime import zone
-from fincall.outbound.rules import GateRules, Purpose, RuleBook, load_rulebook
+from fincall.outbound.rules import Purpose, RuleBook, load_rulebook
 
 app = typer.Typer(help="Outbound campaigns: compliance gate checks.", no_args_is_help=True)
-
-
-@dataclass(frozen=True)
-class GateInput:
-    """Everything the gate needs about one customer, however it was looked up."""
-
-    customer: GateCustomer
-    history: tuple[AttemptRecord, ...]
-    dnc: DncState
-    rules: GateRules
 
 
 # customer id -> inputs; raises a DomainError (e.g. NotFound) when the customer is unknown.
@@ -46,6 +36,38 @@ def set_gate_input_provider(provider: GateInputProvider | None) -> None:
     """Install the lookup ``check`` uses when no ``--customer-file`` is given (the DB one)."""
     global _provider
     _provider = provider
+
+
+def database_gate_input(customer_id: str, book: RuleBook) -> GateInput:
+    """Look the customer, their attempts and DNC entries up in the configured database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from fincall.core.settings import load_settings
+    from fincall.outbound.gatedata import load_input
+    from fincall.runtime import Runtime
+
+    try:
+        settings = load_settings()
+    except Exception as exc:  # pydantic ValidationError: say why, not a trace
+        raise FixtureError(f"invalid settings: {exc}") from exc
+    runtime = Runtime.create(settings)
+    try:
+        with runtime.transaction() as session:
+            return load_input(
+                session=session,
+                customer_id=customer_id,
+                book=book,
+                default_jurisdiction=settings.default_jurisdiction,
+            )
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        reason = str(orig) if orig is not None else exc.__class__.__name__
+        raise FixtureError(
+            f"cannot read the database ({reason}); run `fincall db upgrade` or pass "
+            "--customer-file FILE"
+        ) from exc
+    finally:
+        runtime.dispose()
 
 
 class FixtureError(DomainError):
@@ -175,10 +197,8 @@ def check(
         book = load_rulebook(rules_dir)
         if customer_file is not None:
             data = load_fixture(customer_file, customer_id, book)
-        elif _provider is not None:
-            data = _provider(customer_id, book)
         else:
-            raise FixtureError("no customer source configured: pass --customer-file FILE")
+            data = (_provider or database_gate_input)(customer_id, book)
         decision = evaluate(
             customer=data.customer,
             purpose=purpose,

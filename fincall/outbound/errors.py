@@ -36,3 +36,37 @@ class ContactListInvalid(Invalid):
     """A contact list or registry file cannot be read at all (header, encoding)."""
 
     code = "contact-list-invalid"
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign-not-found"
+
+
+class AttemptNotFound(NotFound):
+    code = "attempt-not-found"
+
+
+class DncEntryNotFound(NotFound):
+    code = "dnc-entry-not-found"
+
+
+class IllegalCampaignTransition(IllegalTransition):
+    """A campaign was asked to move along an edge its status table does not have."""
+
+    code = "campaign-illegal-transition"
+
+
+class CampaignInvalid(Invalid):
+    code = "campaign-invalid"
+
+
+class RegistryImportRejected(Invalid):
+    """A national DNC registry file had unreadable lines; nothing was imported."""
+
+    code = "national-dnc-import-rejected"
+
+
+class MemberImportRejected(Invalid):
+    """A contact list had bad rows and the caller asked for all-or-nothing."""
+
+    code = "member-import-rejected"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fincall.outbound.localtime import zone
-from fincall.outbound.rules import Purpose
+from fincall.outbound.rules import GateRules, Purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +96,13 @@ class GateDecision:
             "next_allowed_at": nxt.isoformat() if nxt else None,
             "next_allowed_local": nxt.astimezone(tz).isoformat() if nxt and tz else None,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class GateInput:
+    """Everything the gate needs about one customer, however it was looked up."""
+
+    customer: GateCustomer
+    history: tuple[AttemptRecord, ...]
+    dnc: DncState
+    rules: GateRules

@@ -61,7 +61,7 @@ def test_allowed_and_refusal_cases() -> None:
     assert [b["rule"] for b in json.loads(registry.output)["blocks"]] == ["national_dnc"]
 
 
-def test_bad_inputs_fail_with_a_clear_message(tmp_path: Path) -> None:
+def test_bad_inputs_fail_with_a_clear_message(tmp_path: Path, monkeypatch) -> None:
     missing = run("cus_nobody", "--purpose", "service", "--customer-file", str(FIXTURE))
     assert missing.exit_code == 1
     assert "no customer with id 'cus_nobody'" in missing.output
@@ -72,8 +72,12 @@ def test_bad_inputs_fail_with_a_clear_message(tmp_path: Path) -> None:
     broken.write_text('{"customers": [\n  {"id": "x",}\n]}', encoding="utf-8")
     bad = run("x", "--purpose", "service", "--customer-file", str(broken))
     assert bad.exit_code == 1 and "line 2" in bad.output and "broken.json" in bad.output
-    unconfigured = run("cus_li", "--purpose", "service")
-    assert unconfigured.exit_code == 1 and "--customer-file" in unconfigured.output
+    # Without a file the database is asked; one that was never migrated says what to do.
+    monkeypatch.setenv("FINCALL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FINCALL_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    unmigrated = run("cus_li", "--purpose", "service")
+    assert unmigrated.exit_code == 1
+    assert "fincall db upgrade" in unmigrated.output and "--customer-file" in unmigrated.output
 
 
 def test_provider_hook_is_used_without_a_file() -> None:
