@@ -9,5 +9,6 @@ from fincall.contacts import models as contacts_models  # noqa: F401
 from fincall.customers import models as customers_models  # noqa: F401
 from fincall.flows import models as flows_models  # noqa: F401
 from fincall.knowledge import models as knowledge_models  # noqa: F401
+from fincall.outbound import models as outbound_models  # noqa: F401
 from fincall.products import models as products_models  # noqa: F401
 from fincall.routing import models as routing_models  # noqa: F401

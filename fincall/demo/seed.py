@@ -225,6 +225,9 @@ def seed(session: Session, *, rng_seed: int = 20261122) -> list[DemoLogin]:
         logins.append(DemoLogin(username=username, role=role, password=password))
     session.flush()
     seed_demo_extras(session, customers)
+    from fincall.outbound.demo import seed_demo_campaigns
+
+    seed_demo_campaigns(session)
     audit.record(
         session=session,
         actor=audit.Actor.system(),

@@ -177,36 +177,57 @@ class Simulator:
                     frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=1))
                 except TimeoutError:
                     continue
-                kind = frame.get("type")
-                if kind == "routing.offer":
-                    await asyncio.sleep(self.rng.uniform(0.1, 0.5) * self.think)
-                    accepted = await client.post(
-                        f"{self.url}/api/desk/offers/{frame['offer_id']}/accept", headers=h
-                    )
-                    if accepted.status_code == 200:
-                        # what the customer said before the agent joined is on the screen-pop
-                        contact = accepted.json()
-                        said = [u for u in contact["utterances"] if u["speaker"] == "customer"]
-                        for u in said:
-                            t = _token(u["text"])
-                            if t:
-                                self.stats.got(t, timed=False)
-                        if said:
-                            replies[contact["id"]] = 1
-                            asyncio.create_task(self._reply(client, h, contact["id"], 1))
-                elif kind == "message" and frame.get("speaker") == "customer":
-                    token_ = _token(frame["text"])
-                    if token_:
-                        self.stats.got(token_)
-                    cid = frame["contact_id"]
-                    replies[cid] = replies.get(cid, 0) + 1
-                    asyncio.create_task(self._reply(client, h, cid, replies[cid]))
-                elif kind == "chat.customer_left":
-                    await client.post(
-                        f"{self.url}/api/desk/contacts/{frame['contact_id']}/wrap-up",
-                        headers=h,
-                        json={"disposition": "resolved"},
-                    )
+                asyncio.create_task(self._safe_frame(client, h, frame, replies))
+
+    async def _safe_frame(
+        self,
+        client: httpx.AsyncClient,
+        h: dict[str, str],
+        frame: dict[str, Any],
+        replies: dict[str, int],
+    ) -> None:
+        try:
+            await self._on_agent_frame(client, h, frame, replies)
+        except httpx.HTTPError as exc:
+            self.stats.errors.append(f"agent: {type(exc).__name__}")
+
+    async def _on_agent_frame(
+        self,
+        client: httpx.AsyncClient,
+        h: dict[str, str],
+        frame: dict[str, Any],
+        replies: dict[str, int],
+    ) -> None:
+        kind = frame.get("type")
+        if kind == "routing.offer":
+            await asyncio.sleep(self.rng.uniform(0.1, 0.5) * self.think)
+            accepted = await client.post(
+                f"{self.url}/api/desk/offers/{frame['offer_id']}/accept", headers=h
+            )
+            if accepted.status_code == 200:
+                # what the customer said before the agent joined is on the screen-pop
+                contact = accepted.json()
+                said = [u for u in contact["utterances"] if u["speaker"] == "customer"]
+                for u in said:
+                    t = _token(u["text"])
+                    if t:
+                        self.stats.got(t, timed=False)
+                if said:
+                    replies[contact["id"]] = 1
+                    asyncio.create_task(self._reply(client, h, contact["id"], 1))
+        elif kind == "message" and frame.get("speaker") == "customer":
+            token_ = _token(frame["text"])
+            if token_:
+                self.stats.got(token_)
+            cid = frame["contact_id"]
+            replies[cid] = replies.get(cid, 0) + 1
+            asyncio.create_task(self._reply(client, h, cid, replies[cid]))
+        elif kind == "chat.customer_left":
+            await client.post(
+                f"{self.url}/api/desk/contacts/{frame['contact_id']}/wrap-up",
+                headers=h,
+                json={"disposition": "resolved"},
+            )
 
     async def _reply(
         self, client: httpx.AsyncClient, h: dict[str, str], contact_id: str, n: int
@@ -214,13 +235,19 @@ class Simulator:
         await asyncio.sleep(self.rng.uniform(0.2, 1.0) * self.think)
         token = secrets.token_hex(6)
         self.stats.sent[token] = time.perf_counter()
-        r = await client.post(
-            f"{self.url}/api/desk/contacts/{contact_id}/messages",
-            headers=h,
-            json={"text": f"Let me check that for you ({n}) #{token}", "client_msg_id": token},
-        )
+        try:
+            r = await client.post(
+                f"{self.url}/api/desk/contacts/{contact_id}/messages",
+                headers=h,
+                json={"text": f"Let me check that for you ({n}) #{token}", "client_msg_id": token},
+            )
+        except httpx.HTTPError as exc:
+            # the reply may still have been stored: it counts as sent, and lost if never seen
+            self.stats.errors.append(f"agent reply: {type(exc).__name__}")
+            return
         if r.status_code != 201:
             self.stats.sent.pop(token, None)
+            self.stats.errors.append(f"agent reply refused: {r.status_code}")
 
     async def customer(self, language: str, turns: int) -> None:
         self.stats.chats_started += 1
