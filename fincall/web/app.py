@@ -82,6 +82,7 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     from fincall.qa import views as qa_views
     from fincall.web import wiring
 
+    wiring.install_redis_bus(app, runtime)
     wiring.install_bot(app, runtime)
     wiring.install_knowledge(app, runtime)
     wiring.install_channels(app, runtime)

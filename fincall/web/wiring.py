@@ -152,3 +152,23 @@ def install_channels(app: FastAPI, runtime: Runtime) -> None:
         return stop
 
     app.state.background_hooks.append(smtp)
+
+
+def install_redis_bus(app: FastAPI, runtime: Runtime) -> None:
+    """With ``FINCALL_REDIS_URL`` events also travel between nodes through Redis pub/sub."""
+
+    async def bridge(rt: Runtime, app: FastAPI) -> Callable[[], Awaitable[None]] | None:
+        if not rt.settings.redis_url:
+            return None
+        from fincall.core.redis_bus import RedisBridge
+
+        b = RedisBridge(rt.bus, rt.settings.redis_url)
+        await asyncio.to_thread(b.start)
+        log.info("events shared through Redis")
+
+        async def stop() -> None:
+            await asyncio.to_thread(b.stop)
+
+        return stop
+
+    app.state.background_hooks.append(bridge)
