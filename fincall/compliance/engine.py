@@ -127,3 +127,29 @@ def warm_up(packs: Sequence[RulePack]) -> None:
             cp = compiled(p, group)
             if cp.has_classifier:
                 get_model(group)
+
+
+def dnc_requests(contact: ContactInput, *, pack: RulePack | str) -> list[int]:
+    """Indexes of customer turns that ask not to be called again (a refusal rule's strong
+    refusal phrases, not negated), whether or not the agent went on pitching."""
+    from fincall.compliance.scope import is_negated
+
+    p = _resolve(pack)
+    cp = compiled(p, language_group(contact.language))
+    refusal_rules = {r.index for r in cp.rules if r.spec.detector == "refusal"}
+    if not refusal_rules:
+        return []
+    out: list[int] = []
+    for i, u in enumerate(contact.utterances):
+        if u.speaker != "customer":
+            continue
+        norm = normalize(u.text)
+        for ri, fld, s, _e in cp.scan(norm):
+            if (
+                ri in refusal_rules
+                and fld == "strong_refusal_phrases"
+                and not is_negated(norm, s, cp.group)
+            ):
+                out.append(i)
+                break
+    return out

@@ -350,9 +350,12 @@ _CACHE: dict[tuple[str, ...], dict[str, RulePack]] = {}
 
 def get_packs(*, data_dir: Path | None = None) -> dict[str, RulePack]:
     """Cached packs: shipped plus ``<data_dir>/rulepacks`` when given."""
-    key = (str(data_dir),) if data_dir else ()
+    tenant = data_dir / "rulepacks" if data_dir else None
+    if tenant is not None and not tenant.is_dir():
+        tenant = None  # nothing to add: share the shipped packs (and their compiled automata)
+    key = (str(tenant),) if tenant else ()
     if key not in _CACHE:
-        extra = [data_dir / "rulepacks"] if data_dir else []
+        extra = [tenant] if tenant else []
         _CACHE[key] = load_packs(extra_dirs=extra)
     return _CACHE[key]
 

@@ -10,3 +10,27 @@ class BatchInputError(DomainError):
 
     code = "qa-batch-input-invalid"
     kind = "invalid"
+
+
+class InspectionNotFound(DomainError):
+    """The contact has no stored inspection."""
+
+    code = "qa-inspection-not-found"
+    kind = "not_found"
+
+
+class CoachingTaskNotFound(DomainError):
+    code = "coaching-task-not-found"
+    kind = "not_found"
+
+
+class TaskAlreadyClosed(DomainError):
+    code = "coaching-task-closed"
+    kind = "conflict"
+
+
+class BadFilter(DomainError):
+    """A query filter (date, category, severity) is not valid."""
+
+    code = "qa-bad-filter"
+    kind = "invalid"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from fincall.compliance.engine import check_live, inspect_contact
@@ -28,15 +29,22 @@ __all__ = [
 
 
 def inspect_and_score(
-    contact: ContactInput, *, pack: str | None = None, scorecard: ScorecardConfig | None = None
+    contact: ContactInput,
+    *,
+    pack: str | None = None,
+    scorecard: ScorecardConfig | None = None,
+    data_dir: Path | None = None,
 ) -> tuple[InspectionResult, Score]:
-    """Inspect a contact with the given (or the chosen) pack and score it."""
+    """Inspect a contact with the given (or the chosen) pack and score it.
+
+    ``data_dir`` adds the tenant's ``<data_dir>/rulepacks`` to the shipped packs.
+    """
     pid = pack or choose_pack_id(
         language=contact.language,
         region=contact.customer.region,
         timezone=contact.customer.timezone,
     )
-    result = inspect_contact(contact, pack=get_pack(pid))
+    result = inspect_contact(contact, pack=get_pack(pid, data_dir=data_dir))
     return result, score_contact(contact_id=contact.id, findings=result.findings, config=scorecard)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 import wave
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def read_wav(source: Path | str | bytes) -> tuple[np.ndarray, int]:
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
     """Write int16 mono or (n, channels) samples as a PCM WAV (atomically)."""
     channels = 1 if samples.ndim == 1 else samples.shape[1]
-    tmp = path.with_suffix(path.suffix + ".part")
+    # a unique temporary name: two threads may render the same cached prompt at once
+    tmp = path.with_suffix(f"{path.suffix}.{uuid.uuid4().hex}.part")
     with wave.open(str(tmp), "wb") as wav:
         wav.setnchannels(channels)
         wav.setsampwidth(2)

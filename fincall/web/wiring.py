@@ -127,14 +127,16 @@ def install_channels(app: FastAPI, runtime: Runtime) -> None:
         if s.smtp_relay_host
         else None
     )
-    app.include_router(email_router(relay))
+    app.state.email_relay = relay
+    app.include_router(email_router(None))
     secrets = {name: value.get_secret_value() for name, value in s.webhook_secrets.items()}
     gateways = {
         name: Gateway(name=name, reply_url=url, secret=secrets[name])
         for name, url in s.webhook_reply_urls.items()
         if name in secrets
     }
-    app.include_router(webhook_router(secrets, gateways))
+    if secrets:  # the inbound routes exist only for configured gateways (they check HMAC)
+        app.include_router(webhook_router(secrets, gateways))
 
     async def smtp(rt: Runtime, app: FastAPI) -> Callable[[], Awaitable[None]] | None:
         if not rt.settings.smtp_enabled:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from fincall.channels.email import service as mail
 from fincall.channels.email.outbound import SmtpRelay
-from fincall.channels.email.views import build_router as email_router
 from fincall.customers.models import Customer
 from tests.channels.helpers import customer_with, send
 from tests.channels.helpers import mail as make_mail
@@ -25,7 +24,7 @@ def _not_served_by_the_agent(world) -> Customer:
 
 
 def _mount(world, relay):
-    world.client.app.include_router(email_router(relay))
+    world.client.app.state.email_relay = relay
 
 
 def test_messages_attachments_and_reply_through_the_api(chan_world, inbound, sink):

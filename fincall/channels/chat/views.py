@@ -23,7 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from fincall.channels.chat import service as chat
 from fincall.channels.chat.bot import ChatBot
 from fincall.contacts.lifecycle import ContactStatus
+from fincall.core.clock import utcnow
 from fincall.core.errors import DomainError
+from fincall.core.events import emit
 from fincall.customers.models import Customer
 from fincall.runtime import Runtime
 from fincall.web.hub import Connection, Hub
@@ -147,6 +149,8 @@ def _bot_turn(
             )
         elif turn.ended:
             contact.status = ContactStatus.ENDED
+            contact.ended_at = utcnow()
+            emit(session, "contact.ended", contact_id=contact.id)
 
 
 def _identify(rt: Runtime, chat_id: str, reference: str) -> None:

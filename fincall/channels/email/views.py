@@ -59,7 +59,8 @@ def _message_view(m: EmailMessage, attachments: list[EmailAttachment], role: str
 
 
 def build_router(relay: SmtpRelay | None) -> APIRouter:
-    """Routes for the desktop; replies go through ``relay`` (``None``: replies answer 503)."""
+    """Routes for the desktop; replies go through ``relay``, else ``app.state.email_relay``
+    (neither: replies answer 503)."""
     router = APIRouter(prefix="/api/channels/email", tags=["channels"])
 
     @router.get("/contacts/{contact_id}/messages")
@@ -123,14 +124,15 @@ def build_router(relay: SmtpRelay | None) -> APIRouter:
                 contact = contacts.access_contact(
                     session=session, principal=principal, contact_id=contact_id
                 )
-                if relay is None:
+                active = relay or getattr(request.app.state, "email_relay", None)
+                if active is None:
                     raise RelayUnavailable("no outgoing mail relay is configured")
                 row = send_reply(
                     session=session,
                     contact=contact,
                     text=body.text,
                     actor=principal.actor,
-                    relay=relay,
+                    relay=active,
                     files=files,
                 )
                 view = _message_view(row, [], principal.role)

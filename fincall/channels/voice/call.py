@@ -246,6 +246,14 @@ class Call:
             wait = interdigit if interdigit is not None else timeout
         return digits
 
+    def has_digits(self) -> bool:
+        """True when digits were typed ahead and not collected yet."""
+        return not self._digits.empty()
+
+    async def wait_for(self, fut: asyncio.Future[Any], timeout: float | None = None) -> Any:
+        """Await ``fut``; CallEnded if the call ends first, TimeoutError after ``timeout``."""
+        return await self._until(fut, timeout)
+
     def flush_digits(self) -> None:
         """Forget digits typed ahead."""
         while not self._digits.empty():

@@ -162,3 +162,46 @@ def _count(values: object) -> dict[str, int]:
 
 if __name__ == "__main__":
     app()
+
+
+@app.command("sweep-retention")
+def sweep_retention(
+    dry_run: Annotated[bool, typer.Option(help="only list what would be deleted")] = False,
+) -> None:
+    """Delete recordings past their retention deadline (never those on legal hold)."""
+    from sqlalchemy import select
+
+    from fincall.channels.voice import retention
+    from fincall.channels.voice.models import VoiceCall
+    from fincall.core.clock import utcnow
+    from fincall.core.settings import load_settings
+    from fincall.runtime import Runtime
+
+    try:
+        settings = load_settings()
+    except Exception as exc:  # invalid environment: say why, no trace
+        typer.echo(f"invalid settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    runtime = Runtime.create(settings)
+    try:
+        with runtime.transaction() as session:
+            if dry_run:
+                now = utcnow()
+                due = session.execute(
+                    select(VoiceCall.contact_id).where(
+                        VoiceCall.retention_until <= now,
+                        VoiceCall.legal_hold.is_(False),
+                        VoiceCall.recording_deleted_at.is_(None),
+                        VoiceCall.recording_path.is_not(None),
+                    )
+                ).scalars()
+                ids = list(due)
+                session.rollback()
+            else:
+                ids = retention.sweep(session=session)
+    finally:
+        runtime.dispose()
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(f"{verb} {len(ids)} recording(s)")
+    for contact_id in ids:
+        typer.echo(f"  {contact_id}")

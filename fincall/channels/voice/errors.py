@@ -29,3 +29,17 @@ class RecordingError(DomainError):
 
     code = "recording-invalid"
     kind = "invalid"
+
+
+class RecordingNotFound(DomainError):
+    """No (undeleted) recording exists for that contact."""
+
+    code = "recording-not-found"
+    kind = "not_found"
+
+
+class NoLiveCall(DomainError):
+    """The contact has no live call on this node that the principal may control."""
+
+    code = "no-live-call"
+    kind = "conflict"

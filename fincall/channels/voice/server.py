@@ -193,10 +193,18 @@ class SipEndpoint(asyncio.DatagramProtocol):
         return f"<sip:fincall@{self.host}:{self.port}>"
 
     async def dial(
-        self, target: str, *, caller: str = "fincall", timeout: float = 30.0, record: bool = False
+        self,
+        target: str,
+        *,
+        caller: str = "fincall",
+        timeout: float = 30.0,
+        record: bool = False,
+        created: Callable[[Call], None] | None = None,
     ) -> Call:
         """Call a registered user (agent softphone) or a SIP URI; returns the answered Call."""
-        return await self.uac.dial(target, caller=caller, timeout=timeout, record=record)
+        return await self.uac.dial(
+            target, caller=caller, timeout=timeout, record=record, created=created
+        )
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # noqa: D102
         self.stats["received"] += 1

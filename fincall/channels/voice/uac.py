@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fincall.channels.voice import sdp
@@ -105,6 +106,7 @@ class UserAgentClient:
         caller: str = "fincall",
         timeout: float = 30.0,
         record: bool = False,
+        created: Callable[[Call], None] | None = None,
     ) -> Call:
         """Call a registered user (agent softphone) or a SIP URI; returns the answered Call."""
         if target.startswith("sip:"):
@@ -155,6 +157,8 @@ class UserAgentClient:
         while len(self.ep._recent_invites) > 1000:
             self.ep._recent_invites.pop(next(iter(self.ep._recent_invites)))
         self.ep.calls[dialog.call_id] = call
+        if created is not None:
+            created(call)
         await self.ep._emit(call, "started")
         try:
             resp = await self.request(invite, addr, timeout=timeout, invite=True)

@@ -13,6 +13,7 @@
       width: width,
       height: rotate ? 280 : 220,
       legend: { show: false },
+      padding: [8, rotate ? 40 : 8, 0, 0],
       cursor: { show: false },
       scales: { x: { time: false, range: [-0.6, labels.length - 0.4] }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi * 1.15)]; } } },
       axes: [

@@ -1,0 +1,1 @@
+"""The IVR: flows as YAML data and the call handler that runs them."""
