@@ -36,7 +36,7 @@ def test_serve_on_a_fresh_data_dir(tmp_path):
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 120
-        while not any("Application startup complete" in x for x in seen):
+        while not any("Uvicorn running on" in x for x in seen):
             assert proc.poll() is None, "fincall serve exited:\n" + "".join(seen)
             seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200

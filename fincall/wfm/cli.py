@@ -21,7 +21,7 @@ from fincall.wfm.erlang import (
 from fincall.wfm.errors import StaffingInputInvalid
 
 app = typer.Typer(help="Workforce management: Erlang C / Erlang A staffing.")
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def _parse_target(text: str) -> tuple[float, float]:

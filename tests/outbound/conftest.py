@@ -1,15 +1,29 @@
-"""Outbound tables on the test world's database (the migration comes with the lead's merge)."""
-
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
 
-from fincall.core.db import Base
-from fincall.outbound.models import TABLES
+from fincall.outbound.models import (
+    Campaign,
+    CampaignMember,
+    DialAttempt,
+    DncEntry,
+    NationalDncImport,
+    NationalDncNumber,
+)
 
 
 @pytest.fixture
 def ob_world(world):
-    """The seeded world with the outbound tables created."""
-    Base.metadata.create_all(world.runtime.engine, tables=list(TABLES))
+    """The seeded world without the demo campaigns' history, so that caps start from zero."""
+    with world.runtime.transaction() as session:
+        for model in (
+            DialAttempt,
+            CampaignMember,
+            DncEntry,
+            NationalDncNumber,
+            NationalDncImport,
+            Campaign,
+        ):
+            session.execute(delete(model))
     return world

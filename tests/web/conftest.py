@@ -52,8 +52,10 @@ def live_url(world) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one test module: Playwright's loop must not outlive the browser tests, or
+    later tests in the same worker that start their own asyncio loop would fail."""
     if not shutil.which(CHROMIUM):
         service_unavailable("Debian chromium is not installed at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright

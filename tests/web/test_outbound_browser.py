@@ -5,19 +5,19 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy import select
 
-from fincall.core.db import Base
-from fincall.outbound.demo import seed_demo_campaigns
-from fincall.outbound.models import TABLES
+from fincall.outbound.models import Campaign
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def demo_campaigns(world):
-    Base.metadata.create_all(world.runtime.engine, tables=list(TABLES))
+    """The demo tenant's two campaigns (seeded with it on first start)."""
     with world.runtime.transaction() as session:
-        return [(c.id, c.name) for c in seed_demo_campaigns(session)]
+        rows = session.execute(select(Campaign).order_by(Campaign.created_at)).scalars().all()
+        return [(c.id, c.name) for c in rows]
 
 
 def test_supervisor_sees_block_reasons_and_charts(demo_campaigns, page, live_url, world):

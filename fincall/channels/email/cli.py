@@ -13,7 +13,7 @@ from rich.progress import Progress
 from fincall.channels.email.smtp import InboundMailHandler
 
 app = typer.Typer(help="Email channel: ingest saved mail into contacts.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
