@@ -17,13 +17,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from fincall.agents.models import Agent
 from fincall.auth import audit
 from fincall.core.clock import utcnow
+from fincall.core.leader import LeaderLock
 from fincall.customers.models import Customer
 from fincall.outbound import attempts as attempt_service
 from fincall.outbound.dialer import Dialer, SimulatedTrunk, TrunkResult
@@ -383,22 +384,10 @@ class CampaignRunner:
         self.tick_seconds = tick_seconds
         self.task: asyncio.Task[None] | None = None
         self.ticks = 0
-        self._lock_conn: Any = None
-
-    def _leader(self) -> bool:
-        engine = self.runtime.engine
-        if engine.dialect.name != "postgresql":
-            return True
-        if self._lock_conn is None:
-            self._lock_conn = engine.connect()
-        got = self._lock_conn.execute(
-            text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_ID}
-        ).scalar()
-        self._lock_conn.commit()
-        return bool(got)
+        self.leader = LeaderLock(runtime.engine, ADVISORY_LOCK_ID)
 
     def run_tick(self) -> dict[str, int]:
-        if not self._leader():
+        if not self.leader.held():
             return {}
         with self.runtime.transaction() as session:
             result = tick(
@@ -429,8 +418,7 @@ class CampaignRunner:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-        if self._lock_conn is not None:
-            self._lock_conn.close()
+        self.leader.release()
 
 
 async def runner_hook(runtime: Any, app: Any) -> Callable[[], Any]:

@@ -10,8 +10,7 @@ import asyncio
 import contextlib
 import logging
 
-from sqlalchemy import text
-
+from fincall.core.leader import LeaderLock
 from fincall.routing import service as routing
 from fincall.runtime import Runtime
 from fincall.web.hub import Hub
@@ -27,19 +26,7 @@ class Dispatcher:
         self.tick = tick_seconds
         self.task: asyncio.Task[None] | None = None
         self.rounds = 0
-        self._lock_conn = None
-
-    def _leader(self) -> bool:
-        engine = self.runtime.engine
-        if engine.dialect.name != "postgresql":
-            return True
-        if self._lock_conn is None:
-            self._lock_conn = engine.connect()
-        got = self._lock_conn.execute(
-            text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_ID}
-        ).scalar()
-        self._lock_conn.commit()
-        return bool(got)
+        self.leader = LeaderLock(runtime.engine, ADVISORY_LOCK_ID)
 
     def run_round(self) -> dict[str, int]:
         """One routing round in its own transaction (called from a worker thread)."""
@@ -54,7 +41,7 @@ class Dispatcher:
                 await asyncio.wait_for(self.hub.wake.wait(), timeout=self.tick)
             self.hub.wake.clear()
             try:
-                if await asyncio.to_thread(self._leader):
+                if await asyncio.to_thread(self.leader.held):
                     await asyncio.to_thread(self.run_round)
             except Exception:
                 log.exception("routing round failed")
@@ -67,5 +54,4 @@ class Dispatcher:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-        if self._lock_conn is not None:
-            self._lock_conn.close()
+        self.leader.release()
