@@ -83,7 +83,11 @@ def main() -> None:
         report["driver_cpu_s"] = round(time.process_time() - t0, 1)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
     report.update({"concurrent_chats": args.chats, "agents": args.agents, "turns": args.turns})
     report.pop("errors", None)
     for key, value in report.items():

@@ -258,6 +258,12 @@ class Simulator:
                 replies = asyncio.Queue()
 
                 async def reader() -> None:
+                    try:
+                        await read_frames()
+                    except websockets.ConnectionClosed as exc:
+                        self.stats.errors.append(f"chat socket closed: {exc}")
+
+                async def read_frames() -> None:
                     async for raw in ws:
                         f = json.loads(raw)
                         if f.get("type") == "ack":
