@@ -47,8 +47,8 @@ def _mount_domain_commands() -> None:
 
 _mount_domain_commands()
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:

@@ -29,7 +29,7 @@ def check_packs(
     ),
 ) -> None:
     """Validate every pack and run each rule's own match / no_match examples."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         packs = load_packs(extra_dirs=[data_dir / "rulepacks"] if data_dir else [])
     except RulePackError as exc:
@@ -73,7 +73,7 @@ def check_packs(
             str(n_ex),
             str(n_fail),
         )
-    Console().print(table)
+    Console(soft_wrap=True).print(table)
     for f in failures:
         err.print(f"[red]FAIL[/red] {f}")
     if failures:
@@ -91,7 +91,7 @@ def check(
     try:
         rule_pack = get_pack(pack)
     except RulePackNotFound as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc.message}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from exc
     for f in check_live(text, speaker=speaker, language=language, pack=rule_pack):
         typer.echo(json.dumps(f.to_dict(), ensure_ascii=False))

@@ -11,7 +11,7 @@ from fincall.flows.errors import FlowDefinitionError
 from fincall.flows.loader import LIBRARY_DIR, load_flow
 
 app = typer.Typer(help="Bot and IVR flows.")
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @app.command()

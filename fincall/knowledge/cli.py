@@ -13,7 +13,7 @@ from fincall.knowledge.errors import ArticleInvalid
 from fincall.knowledge.search import Glossary, KbDoc, SearchIndex
 
 app = typer.Typer(help="Knowledge base: articles and search.")
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @app.command()

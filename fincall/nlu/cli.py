@@ -18,7 +18,7 @@ from fincall.nlu import service
 from fincall.nlu.errors import InputFileInvalid
 
 app = typer.Typer(help="Language understanding: intents, entities, language, sentiment.")
-_err = Console(stderr=True)
+_err = Console(stderr=True, soft_wrap=True)
 
 
 def train_with_progress_bar(settings: Settings, *, data_dir: Path | None = None) -> Path:

@@ -54,7 +54,7 @@ def run(
     ),
 ) -> None:
     """Inspect every contact in the files and write findings, scores and an HTML report."""
-    console = Console()
+    console = Console(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     if data_dir is None:
         data_dir = _configured_data_dir()
