@@ -226,14 +226,6 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
-
-
 @app.command()
 def simulate(
     url: str = typer.Option("http://127.0.0.1:8000", help="The running fincall."),
@@ -285,3 +277,7 @@ def simulate(
     for e in report["errors"]:
         err.print(f"[yellow]{e}[/yellow]")
     console.print(json.dumps(report))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,16 +14,11 @@ import fincall
 from fincall.runtime import Runtime
 from fincall.web import errors
 
-# Start-up hooks (background workers, listeners) registered by domain packages: each gets the
-# runtime and returns an async stop function.
-StartHook = Callable[[Runtime], object]
-
 
 def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     """The application; ``run_background=False`` leaves the dispatcher to the caller (tests)."""
     from fincall.agents.views import router as agents_router
     from fincall.auth.views import router as auth_router
-    from fincall.channels.chat.bot import HandoffBot
     from fincall.channels.chat.views import router as chat_router
     from fincall.contacts.views import router as contacts_router
     from fincall.customers.views import router as customers_router
@@ -61,7 +56,6 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.hub = Hub()
-    app.state.chat_bot = HandoffBot()  # replaced by the flow bot in wiring.install_bot
     app.state.live_check = None
     # async (runtime, app) -> async stop function | None; started with the app, stopped in reverse
     app.state.background_hooks = []

@@ -104,6 +104,8 @@ class FlowChatBot:
         self, *, session: Session, contact_id: str, language: str, attributes: dict[str, object]
     ) -> BotTurn:
         runner = self._runner(session, language, None, None)
+        if runner is not None:
+            runner.state.vars["channel"] = "chat"
         if runner is None:
             return self.fallback.greet(
                 session=session, contact_id=contact_id, language=language, attributes=attributes
