@@ -21,10 +21,10 @@ from fincall.outbound import service as campaigns
 from fincall.outbound.dialer import SimulatedTrunk, TrunkResult
 from fincall.outbound.dispatch import Candidate, plan_dials
 from fincall.outbound.gatedata import customers_by_id, load_inputs
-from fincall.outbound.models import Campaign, CampaignMember, DialAttempt
+from fincall.outbound.models import Campaign, CampaignMember
 from fincall.outbound.outcomes import Outcome
 from fincall.outbound.rules import Purpose
-from fincall.outbound.runner import TRUNK_OUTCOMES
+from fincall.outbound.runner import TRUNK_OUTCOMES, place_call
 
 SERVICE_MIX = (
     (Outcome.PROMISE_TO_PAY, 30),
@@ -88,24 +88,16 @@ def _step(
     for cand in plan.dial:
         member = by_id[cand.member_id]
         customer = customers[member.customer_id]
-        attempt = DialAttempt(
-            campaign_id=campaign.id,
-            member_id=member.id,
-            customer_id=customer.id,
-            purpose=purpose.value,
-            state="dialing",
-            created_at=at,
-            dialed_at=at,
-            number=customer.phone,
+        attempt, progress = place_call(
+            session=session,
+            dialer=trunk,
+            campaign=campaign,
+            member=member,
+            customer=customer,
+            purpose=purpose,
+            at=at,
             simulated=True,
-            script_version=campaign.script_version,
-            customer_timezone=customer.timezone,
         )
-        session.add(attempt)
-        session.flush()
-        progress = trunk.dial(call_id=attempt.id, number=customer.phone or "")
-        attempt.trunk_result = progress.result.value
-        member.attempts += 1
         ended = at + timedelta(seconds=progress.after_seconds)
         if progress.result is TrunkResult.ANSWERED:
             attempt.answered_at = ended

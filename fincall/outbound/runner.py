@@ -312,29 +312,54 @@ def pace_campaign(
     for candidate in plan.dial:
         member = by_id[candidate.member_id]
         customer = customers[member.customer_id]
-        attempt = DialAttempt(
-            campaign_id=campaign.id,
-            member_id=member.id,
-            customer_id=customer.id,
-            purpose=purpose.value,
-            state="dialing",
-            created_at=now,
-            dialed_at=now,
-            number=customer.phone,
+        attempt, progress = place_call(
+            session=session,
+            dialer=dialer,
+            campaign=campaign,
+            member=member,
+            customer=customer,
+            purpose=purpose,
+            at=now,
             simulated=campaign.simulated,
-            script_version=campaign.script_version,
-            customer_timezone=customer.timezone,
         )
-        session.add(attempt)
-        session.flush()
-        progress = dialer.dial(call_id=attempt.id, number=customer.phone or "")
-        attempt.trunk_result = progress.result.value
         attempt.due_at = now + timedelta(seconds=progress.after_seconds)
         member.status = "in_progress"
-        member.attempts += 1
         member.next_at = None
         report["dialed"] += 1
     session.flush()
+
+
+def place_call(
+    *,
+    session: Session,
+    dialer: Dialer,
+    campaign: Campaign,
+    member: CampaignMember,
+    customer: Customer,
+    purpose: Purpose,
+    at: datetime,
+    simulated: bool,
+) -> tuple[DialAttempt, Any]:
+    """Record a gate-allowed attempt, dial it and count it on the member (the caller commits)."""
+    attempt = DialAttempt(
+        campaign_id=campaign.id,
+        member_id=member.id,
+        customer_id=customer.id,
+        purpose=purpose.value,
+        state="dialing",
+        created_at=at,
+        dialed_at=at,
+        number=customer.phone,
+        simulated=simulated,
+        script_version=campaign.script_version,
+        customer_timezone=customer.timezone,
+    )
+    session.add(attempt)
+    session.flush()
+    progress = dialer.dial(call_id=attempt.id, number=customer.phone or "")
+    attempt.trunk_result = progress.result.value
+    member.attempts += 1
+    return attempt, progress
 
 
 def tick(
