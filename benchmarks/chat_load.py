@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -32,12 +33,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chats", type=int, default=500)
     ap.add_argument("--agents", type=int, default=100)
     ap.add_argument("--turns", type=int, default=3)
     ap.add_argument("--think", type=float, default=1.0)
+    ap.add_argument("--profile", help="write a py-spy raw CPU profile of the server here")
+    ap.add_argument("--rate", type=float, default=0, help="new chats per second (0: all at once)")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
@@ -78,9 +87,39 @@ def main() -> None:
             agents=args.agents,
             think=args.think,
         )
-        t0 = time.process_time()
-        report = asyncio.run(sim.run(chats=args.chats, rate=0, duration=0, turns=args.turns))
-        report["driver_cpu_s"] = round(time.process_time() - t0, 1)
+        marks: dict[str, float] = {}
+
+        spy: subprocess.Popen[bytes] | None = None
+
+        def customers_start() -> None:  # agents are signed in: the measured part begins
+            nonlocal spy
+            marks["driver"], marks["server"] = time.process_time(), process_cpu_s(server.pid)
+            if args.profile:  # a py-spy CPU profile of the server while customers chat
+                spy = subprocess.Popen(
+                    ["py-spy", "record", "--gil", "-r", "50", "-f", "raw", "-o", args.profile]
+                    + ["-p", str(server.pid)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+
+        report = asyncio.run(
+            sim.run(
+                chats=args.chats,
+                rate=args.rate,
+                duration=0,
+                turns=args.turns,
+                on_customers_start=customers_start,
+            )
+        )
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
+        report["driver_cpu_s"] = round(time.process_time() - marks["driver"], 1)
+        report["server_cpu_s"] = round(process_cpu_s(server.pid) - marks["server"], 1)
+        if report["messages_received"]:
+            report["server_cpu_ms_per_message"] = round(
+                1000 * report["server_cpu_s"] / report["messages_received"], 2
+            )
     finally:
         server.terminate()
         try:
@@ -89,7 +128,8 @@ def main() -> None:
             server.kill()
             server.wait(timeout=10)
     report.update({"concurrent_chats": args.chats, "agents": args.agents, "turns": args.turns})
-    report.pop("errors", None)
+    for error in report.pop("errors", None) or []:
+        print(f"error (first five shown): {error}", file=sys.stderr)
     for key, value in report.items():
         print(f"{key:>22}: {value}")
     print(json.dumps(report))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from fincall.core.clock import ensure_utc
+from fincall.core.sqlite_writer import WriterLockedConnection, writer_lock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,13 +47,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and one queued writer
+    per file in the process (see fincall.core.sqlite_writer)."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        wait_s = 30.0
+        kwargs.setdefault(
+            "connect_args",
+            {"check_same_thread": False, "timeout": wait_s, "factory": WriterLockedConnection},
+        )
+        database = make_url(url).database or ""
+        if "poolclass" not in kwargs and database not in ("", ":memory:"):
+            # a connection for every worker thread: none waits for a pooled connection while
+            # another holds the write turn and waits for one too
+            kwargs.setdefault("pool_size", 64)
+            kwargs.setdefault("max_overflow", 64)
         engine = create_engine(url, **kwargs)
+        lock = writer_lock(os.path.abspath(database)) if database not in ("", ":memory:") else None
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            if lock is not None and isinstance(dbapi_conn, WriterLockedConnection):
+                dbapi_conn.setup_writer_lock(lock, wait_s)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")

@@ -14,6 +14,7 @@ import json
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,23 +52,32 @@ class Stats:
     sent: dict[str, float] = field(default_factory=dict)  # token -> send time
     received: dict[str, int] = field(default_factory=dict)  # token -> times received
     latency_ms: list[float] = field(default_factory=list)
+    to_agent_ms: list[float] = field(default_factory=list)
+    to_customer_ms: list[float] = field(default_factory=list)
     acked: int = 0
     chats_started: int = 0
     chats_connected: int = 0
+    open_now: int = 0
+    open_peak: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def got(self, token: str, *, timed: bool = True) -> None:
+    def opened(self) -> None:
+        self.open_now += 1
+        self.open_peak = max(self.open_peak, self.open_now)
+
+    def got(self, token: str, *, timed: bool = True, to_agent: bool = False) -> None:
         """A message arrived; ``timed=False`` for lines read from history (queue wait, not
         delivery)."""
         n = self.received.get(token, 0)
         self.received[token] = n + 1
         if timed and n == 0 and token in self.sent:
-            self.latency_ms.append((time.perf_counter() - self.sent[token]) * 1000)
+            ms = (time.perf_counter() - self.sent[token]) * 1000
+            self.latency_ms.append(ms)
+            (self.to_agent_ms if to_agent else self.to_customer_ms).append(ms)
 
     def report(self) -> dict[str, Any]:
-        lat = sorted(self.latency_ms)
-
-        def pct(p: float) -> float | None:
+        def pct(p: float, values: list[float] | None = None) -> float | None:
+            lat = sorted(self.latency_ms if values is None else values)
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else None
 
         lost = [t for t in self.sent if t not in self.received]
@@ -82,6 +92,10 @@ class Stats:
             "delivery_ms_p50": pct(0.50),
             "delivery_ms_p95": pct(0.95),
             "delivery_ms_p99": pct(0.99),
+            "delivery_ms_max": pct(1.0),
+            "to_agent_ms_p99": pct(0.99, self.to_agent_ms),
+            "to_customer_ms_p99": pct(0.99, self.to_customer_ms),
+            "concurrent_sessions_peak": self.open_peak,
             "errors": self.errors[:5],
         }
 
@@ -110,6 +124,8 @@ class Simulator:
         self.rng = random.Random(seed)  # noqa: S311 - think times, not secrets
         self.stats = Stats()
         self.stop = asyncio.Event()
+        self.agents_ready = 0
+        self.all_agents_ready = asyncio.Event()
 
     async def _token(self, client: httpx.AsyncClient, user: str, password: str) -> str:
         r = await client.post(
@@ -172,6 +188,9 @@ class Simulator:
             f"{self.ws_url}/ws/agent", additional_headers=h, max_queue=None
         ) as ws:
             replies: dict[str, int] = {}
+            self.agents_ready += 1
+            if self.agents_ready == self.n_agents:
+                self.all_agents_ready.set()
             while not self.stop.is_set():
                 try:
                     frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=1))
@@ -218,7 +237,7 @@ class Simulator:
         elif kind == "message" and frame.get("speaker") == "customer":
             token_ = _token(frame["text"])
             if token_:
-                self.stats.got(token_)
+                self.stats.got(token_, to_agent=True)
             cid = frame["contact_id"]
             replies[cid] = replies.get(cid, 0) + 1
             asyncio.create_task(self._reply(client, h, cid, replies[cid]))
@@ -235,15 +254,18 @@ class Simulator:
         await asyncio.sleep(self.rng.uniform(0.2, 1.0) * self.think)
         token = secrets.token_hex(6)
         self.stats.sent[token] = time.perf_counter()
-        try:
-            r = await client.post(
-                f"{self.url}/api/desk/contacts/{contact_id}/messages",
-                headers=h,
-                json={"text": f"Let me check that for you ({n}) #{token}", "client_msg_id": token},
-            )
-        except httpx.HTTPError as exc:
-            # the reply may still have been stored: it counts as sent, and lost if never seen
-            self.stats.errors.append(f"agent reply: {type(exc).__name__}")
+        body = {"text": f"Let me check that for you ({n}) #{token}", "client_msg_id": token}
+        for attempt in range(3):
+            try:
+                r = await client.post(
+                    f"{self.url}/api/desk/contacts/{contact_id}/messages", headers=h, json=body
+                )
+                break
+            except httpx.TransportError as exc:
+                # like the desk: send again with the same client_msg_id (stored once); a
+                # reply that never arrives counts as lost
+                self.stats.errors.append(f"agent reply try {attempt + 1}: {type(exc).__name__}")
+        else:
             return
         if r.status_code != 201:
             self.stats.sent.pop(token, None)
@@ -251,8 +273,11 @@ class Simulator:
 
     async def customer(self, language: str, turns: int) -> None:
         self.stats.chats_started += 1
+        opened = False
         try:
             async with websockets.connect(f"{self.ws_url}/ws/chat", max_queue=None) as ws:
+                self.stats.opened()
+                opened = True
                 await ws.send(json.dumps({"type": "hello", "language": language}))
                 connected = asyncio.Event()
                 replies = asyncio.Queue()
@@ -301,13 +326,32 @@ class Simulator:
                 task.cancel()
         except Exception as exc:  # noqa: BLE001 - reported, the run goes on
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            if opened:
+                self.stats.open_now -= 1
 
-    async def run(self, *, chats: int, rate: float, duration: float, turns: int) -> dict[str, Any]:
+    async def run(
+        self,
+        *,
+        chats: int,
+        rate: float,
+        duration: float,
+        turns: int,
+        on_customers_start: Callable[[], None] | None = None,
+    ) -> dict[str, Any]:
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(timeout=30, limits=limits) as client:
             logins = await self.ensure_agents(client)
             agents = [asyncio.create_task(self.agent(client, u, p)) for u, p in logins]
-            await asyncio.sleep(0.5)
+            # customers come once every agent is signed in and listening
+            ready = asyncio.create_task(self.all_agents_ready.wait())
+            await asyncio.wait([ready, *agents], return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                ready.cancel()
+                failed = [t.exception() for t in agents if t.done() and t.exception()]
+                raise RuntimeError(f"a synthetic agent could not sign in: {failed[:1]!r}")
+            if on_customers_start is not None:
+                on_customers_start()
             started = time.perf_counter()
             tasks = []
             for _ in range(chats):
