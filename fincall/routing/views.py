@@ -213,7 +213,7 @@ def send_message(
             )
         utt, _ = chat.post(
             session=session,
-            contact=contact,
+            contact_id=contact.id,
             speaker="agent",
             text=body.text,
             client_msg_id=body.client_msg_id,

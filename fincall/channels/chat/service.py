@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from fincall.channels.chat.models import ChatSession
 from fincall.compliance.redaction import mask_sensitive
-from fincall.contacts import service as contacts
 from fincall.contacts.lifecycle import FINAL, ContactStatus
 from fincall.contacts.models import Contact, Utterance
-from fincall.core.clock import utcnow
+from fincall.core.clock import ensure_utc, utcnow
 from fincall.core.errors import Conflict, Invalid, NotFound
 from fincall.core.events import emit
 from fincall.core.validation import normalize_phone
@@ -76,7 +76,7 @@ def contact_of(session: Session, chat: ChatSession) -> Contact:
     return contact
 
 
-def message_view(u: Utterance) -> dict[str, Any]:
+def message_view(u: Utterance | StoredMessage) -> dict[str, Any]:
     return {
         "type": "message",
         "seq": u.seq,
@@ -96,15 +96,59 @@ def history(*, session: Session, contact_id: str, after_seq: int = -1) -> list[d
     return [message_view(u) for u in rows]
 
 
+@dataclass(frozen=True)
+class StoredMessage:
+    """One stored chat message, and the conversation's state when it was stored."""
+
+    id: int
+    seq: int
+    speaker: str
+    text: str
+    client_msg_id: str | None
+    created_at: datetime
+    status: str
+    agent_id: str | None
+
+
+_contacts = Contact.__table__
+_utterances = Utterance.__table__
+# one statement takes the conversation (a row lock on PostgreSQL, the write turn on SQLite)
+# and reads what a new message depends on; nothing changes
+_TAKE_CONVERSATION = (
+    sql_update(_contacts)
+    .where(_contacts.c.id == bindparam("contact_id"))
+    .values(status=_contacts.c.status)
+    .returning(_contacts.c.status, _contacts.c.agent_id, _contacts.c.started_at)
+)
+_LAST_AND_COPY = select(
+    func.max(_utterances.c.seq),
+    func.max(case((_utterances.c.client_msg_id == bindparam("client_msg_id"), _utterances.c.seq))),
+).where(_utterances.c.contact_id == bindparam("contact_id"))
+_STORED = select(
+    _utterances.c.id,
+    _utterances.c.seq,
+    _utterances.c.speaker,
+    _utterances.c.text,
+    _utterances.c.client_msg_id,
+    _utterances.c.created_at,
+).where(_utterances.c.contact_id == bindparam("contact_id"), _utterances.c.seq == bindparam("seq"))
+_INSERT = insert(_utterances)
+
+
 def post(
     *,
     session: Session,
-    contact: Contact,
+    contact_id: str,
     speaker: str,
     text: str,
     client_msg_id: str | None = None,
-) -> tuple[Utterance, bool]:
-    """Store one message (idempotent by ``client_msg_id``); returns it and whether it was new."""
+) -> tuple[StoredMessage, bool]:
+    """Store one message (idempotent by ``client_msg_id``); returns it and whether it was new.
+
+    The hot path of every conversation: three statements at the SQL level (take the
+    conversation, read its last number and any stored copy, insert), in the caller's
+    transaction.
+    """
     text = text.strip()
     if not text:
         raise Invalid("empty message", field="text")
@@ -113,46 +157,50 @@ def post(
         text = mask_sensitive(text)
     if len(text) > 4000:
         raise Invalid("message longer than 4000 characters", field="text")
-    if client_msg_id is not None:
-        if len(client_msg_id) > 64:
-            raise Invalid("client_msg_id too long", field="client_msg_id")
-        existing = session.execute(
-            select(Utterance).where(
-                Utterance.contact_id == contact.id, Utterance.client_msg_id == client_msg_id
-            )
-        ).scalar_one_or_none()
-        if existing is not None:
-            return existing, False
-    seq = contacts.next_seq(session=session, contact_id=contact.id)
-    session.refresh(contact, ["status", "agent_id"])
-    if contact.status in FINAL:
-        raise Conflict("the conversation has ended", contact_id=contact.id)
-    started = contact.started_at
-    offset = (utcnow() - started).total_seconds() if started else 0.0
-    utt = Utterance(
-        contact_id=contact.id,
-        seq=seq,
-        speaker=speaker,
-        text=text,
-        start=round(max(offset, 0.0), 2),
-        end=round(max(offset, 0.0), 2),
-        client_msg_id=client_msg_id,
-        created_at=utcnow(),
-    )
-    session.add(utt)
-    session.flush()
+    if client_msg_id is not None and len(client_msg_id) > 64:
+        raise Invalid("client_msg_id too long", field="client_msg_id")
+    session.flush()  # the conversation's pending changes go first
+    conn = session.connection()
+    taken = conn.execute(_TAKE_CONVERSATION, {"contact_id": contact_id}).one_or_none()
+    if taken is None:
+        raise ChatNotFound("the conversation no longer exists")
+    status, agent_id, started = taken
+    ids = {"contact_id": contact_id, "client_msg_id": client_msg_id}
+    last, stored_seq = conn.execute(_LAST_AND_COPY, ids).one()
+    if stored_seq is not None:  # sent again (a reconnect): the stored copy, not a second one
+        copy = conn.execute(_STORED, {"contact_id": contact_id, "seq": stored_seq}).one()
+        return StoredMessage(*copy, status=status, agent_id=agent_id), False
+    if status in FINAL:
+        raise Conflict("the conversation has ended", contact_id=contact_id)
+    now = utcnow()
+    offset = round(max((now - ensure_utc(started)).total_seconds(), 0.0), 2) if started else 0.0
+    seq = 0 if last is None else last + 1
+    new_id = conn.execute(
+        _INSERT,
+        {
+            "contact_id": contact_id,
+            "seq": seq,
+            "speaker": speaker,
+            "text": text,
+            "start": offset,
+            "end": offset,
+            "client_msg_id": client_msg_id,
+            "created_at": now,
+        },
+    ).inserted_primary_key[0]
     emit(
         session,
         "chat.message",
-        contact_id=contact.id,
-        seq=utt.seq,
+        contact_id=contact_id,
+        seq=seq,
         speaker=speaker,
         text=text,
-        agent_id=contact.agent_id,
+        agent_id=agent_id,
         client_msg_id=client_msg_id,
-        at=utt.created_at.isoformat(),
+        at=now.isoformat(),
     )
-    return utt, True
+    message = StoredMessage(new_id, seq, speaker, text, client_msg_id, now, status, agent_id)
+    return message, True
 
 
 # ---------------------------------------------------------------- identity

@@ -78,64 +78,53 @@ def _status(rt: Runtime, contact_id: str) -> str:
         return c.status if c else "ended"
 
 
-def _post_customer(rt: Runtime, chat_id: str, client_msg_id: str | None, text: str) -> dict:
+def _post_customer(
+    rt: Runtime, contact_id: str, client_msg_id: str | None, text: str
+) -> chat.StoredMessage:
+    """Store the customer's message (the ack follows once it is committed)."""
     with rt.transaction() as session:
-        from fincall.channels.chat.models import ChatSession
-
-        row = session.get(ChatSession, chat_id)
-        assert row is not None
-        contact = chat.contact_of(session, row)
-        utt, _new = chat.post(
+        stored, _new = chat.post(
             session=session,
-            contact=contact,
+            contact_id=contact_id,
             speaker="customer",
             text=text,
             client_msg_id=client_msg_id,
         )
-        ident = chat.identity_state(session=session, chat=row)
-        return {
-            "seq": utt.seq,
-            "status": contact.status,
-            "customer_id": row.customer_id,
-            "verified": ident.verified,
-            "language": row.language,
-        }
+        return stored
 
 
-def _bot_turn(
-    rt: Runtime,
-    bot: ChatBot,
-    contact_id: str,
-    language: str,
-    text: str | None,
-    customer_id: str | None,
-    verified: bool,
-) -> None:
+def _bot_turn(rt: Runtime, bot: ChatBot, chat_id: str, contact_id: str, text: str | None) -> None:
     """One bot turn in one transaction: replies stored, flow state kept, hand-off queued."""
+    from fincall.channels.chat.models import ChatSession
     from fincall.contacts.models import Contact
     from fincall.routing import service as routing
 
     with rt.transaction() as session:
         contact = session.get(Contact, contact_id)
-        if contact is None or contact.status != ContactStatus.NEW:
+        row = session.get(ChatSession, chat_id)
+        if contact is None or row is None or contact.status != ContactStatus.NEW:
             return
         attributes = dict(contact.attributes or {})
         if text is None:
             turn = bot.greet(
-                session=session, contact_id=contact_id, language=language, attributes=attributes
+                session=session,
+                contact_id=contact_id,
+                language=row.language,
+                attributes=attributes,
             )
         else:
+            ident = chat.identity_state(session=session, chat=row)
             turn = bot.on_message(
                 session=session,
                 contact_id=contact_id,
                 attributes=attributes,
-                language=language,
+                language=row.language,
                 text=text,
-                customer_id=customer_id,
-                verified=verified,
+                customer_id=row.customer_id,
+                verified=ident.verified,
             )
         for reply in turn.replies:
-            chat.post(session=session, contact=contact, speaker="bot", text=reply)
+            chat.post(session=session, contact_id=contact_id, speaker="bot", text=reply)
         if turn.handoff is not None:
             attributes["handoff"] = turn.handoff.summary
         contact.attributes = attributes
@@ -221,9 +210,7 @@ async def chat_socket(ws: WebSocket) -> None:
         for item in await run_in_threadpool(_history, rt, contact_id, last_seq):
             conn.push(item)
         if opened["token"] is not None:
-            await run_in_threadpool(
-                _bot_turn, rt, bot, contact_id, opened["language"], None, None, False
-            )
+            await run_in_threadpool(_bot_turn, rt, bot, chat_id, contact_id, None)
         while True:
             raw = await ws.receive_text()
             try:
@@ -258,20 +245,11 @@ async def _handle(
         text = str(frame["text"])
         cmid = frame.get("client_msg_id")
         stored = await run_in_threadpool(
-            _post_customer, rt, chat_id, str(cmid) if cmid else None, text
+            _post_customer, rt, contact_id, str(cmid) if cmid else None, text
         )
-        conn.push({"type": "ack", "client_msg_id": cmid, "seq": stored["seq"]})
-        if stored["status"] == ContactStatus.NEW:
-            await run_in_threadpool(
-                _bot_turn,
-                rt,
-                bot,
-                contact_id,
-                stored["language"],
-                text,
-                stored["customer_id"],
-                stored["verified"],
-            )
+        conn.push({"type": "ack", "client_msg_id": cmid, "seq": stored.seq})
+        if stored.status == ContactStatus.NEW:
+            await run_in_threadpool(_bot_turn, rt, bot, chat_id, contact_id, text)
     elif kind == "identify":
         await run_in_threadpool(_identify, rt, chat_id, str(frame["reference"])[:64])
         conn.push({"type": "verify_challenge", "method": "date_of_birth"})
