@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from fincall.auth.models import AuditEvent, AuditHead
@@ -82,6 +82,16 @@ def bind_key(session: Session, key: bytes) -> None:
     session.info[AUDIT_KEY] = key
 
 
+_head = AuditHead.__table__
+_ADVANCE_HEAD = (
+    update(_head)
+    .where(_head.c.id == 1)
+    .values(seq=_head.c.seq + 1)
+    .returning(_head.c.seq, _head.c.hash)
+)
+_SET_TIP = update(_head).where(_head.c.id == 1).values(hash=bindparam("tip"))
+
+
 def record(
     *,
     session: Session,
@@ -96,17 +106,17 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction."""
     key: bytes = session.info[AUDIT_KEY]
-    # Take the write lock on the head row first (row lock on PostgreSQL, the database
-    # write lock on SQLite) so that the read below sees the true tip.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=1, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    prev_hash = head.hash or GENESIS
+    conn = session.connection()
+    # Advancing the head row first takes its lock (row lock on PostgreSQL, the write turn on
+    # SQLite), so the tip it returns is the true one until this transaction ends.
+    tip = conn.execute(_ADVANCE_HEAD).one_or_none()
+    if tip is None:
+        conn.execute(insert(_head).values(id=1, seq=1, hash=GENESIS))
+        seq, prev_hash = 1, GENESIS
+    else:
+        seq, prev_hash = tip[0], tip[1] or GENESIS
     evt = AuditEvent(
-        seq=head.seq,
+        seq=seq,
         at=at or utcnow(),
         actor_id=actor.user_id,
         actor_role=actor.role,
@@ -120,7 +130,7 @@ def record(
         hash="",
     )
     evt.hash = _event_hash(key, prev_hash, _fields(evt))
-    head.hash = evt.hash
+    conn.execute(_SET_TIP, {"tip": evt.hash})
     session.add(evt)
     session.flush()
     return evt

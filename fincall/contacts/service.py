@@ -282,7 +282,7 @@ def end(*, session: Session, contact: Contact, data: ContactEnd, actor: audit.Ac
         entity_id=contact.id,
         after={"disposition": data.disposition},
     )
-    emit(session, "contact.ended", contact_id=contact.id)
+    emit(session, "contact.ended", contact_id=contact.id, direction=contact.direction)
     return contact
 
 

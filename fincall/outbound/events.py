@@ -62,8 +62,8 @@ def handle_dnc_request(runtime: Any, evt: Event) -> None:
 def handle_contact_ended(runtime: Any, evt: Event) -> None:
     """``contact.ended``/``contact.abandoned``: settle the outbound attempt behind the contact."""
     contact_id = evt.payload.get("contact_id")
-    if not contact_id:
-        return
+    if not contact_id or evt.payload.get("direction") == "inbound":
+        return  # only an outbound contact has an attempt to settle
     with runtime.transaction() as session:
         attempt_service.settle_contact(session=session, contact_id=str(contact_id))
 

@@ -131,7 +131,7 @@ def abandon(*, session: Session, contact: Contact, now: datetime | None = None) 
     wait = session.get(QueueWait, contact.id)
     if wait is not None and wait.outcome is None:
         wait.outcome, wait.ended_at = "abandoned", now
-    emit(session, "contact.abandoned", contact_id=contact.id)
+    emit(session, "contact.abandoned", contact_id=contact.id, direction=contact.direction)
 
 
 def move(

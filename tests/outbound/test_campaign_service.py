@@ -19,6 +19,8 @@ from fincall.outbound.outcomes import Outcome
 from fincall.outbound.rules import Purpose
 
 MONDAY_10_SHANGHAI = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+# a Monday 10:00 in Shanghai after any day these tests run: entries made "now" are in force
+LATER_MONDAY_10_SHANGHAI = datetime(2036, 11, 24, 2, 0, tzinfo=UTC)
 SYSTEM = audit.Actor.system()
 NEVER_ANSWERS = SimulatedTrunk(
     seed=1, answer_probability=0.0, busy_probability=0.0, voicemail_share=0.0,
@@ -163,8 +165,9 @@ def test_runner_never_dials_a_blocked_customer_and_answered_calls_reach_the_queu
         )
         refused = next(c for c in members if c.consent_marketing and not c.do_not_call)
         dnc.add(
-            session=s, customer_id=refused.id, purpose="marketing", source="refusal", actor=SYSTEM
-        )
+            session=s, customer_id=refused.id, purpose="marketing", source="refusal", actor=SYSTEM,
+            at=MONDAY_10_SHANGHAI - timedelta(days=1),
+        )  # fmt: skip
         camp = make_campaign(s, "marketing", "wealth", [c.id for c in members], mode="predictive")
         free_agents(s, 12)
         trunk = SimulatedTrunk(seed=3, answer_probability=0.6)
@@ -272,7 +275,7 @@ def test_qa_dnc_request_event_adds_an_audited_entry(ob_world):
         )
         assert len(events) == 1 and events[0].actor_role == "system"
         decision = attempts.check(
-            session=s, customer_id=cid, purpose=Purpose.COLLECTION, at=MONDAY_10_SHANGHAI
+            session=s, customer_id=cid, purpose=Purpose.COLLECTION, at=LATER_MONDAY_10_SHANGHAI
         )
         assert decision.rules == ("internal_dnc",)
         assert "collection (qa)" in decision.blocks[0].reason

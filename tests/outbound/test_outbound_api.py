@@ -137,7 +137,8 @@ def test_dnc_add_and_remove_are_audited_and_change_the_gate(ob_world):
         headers=w.headers("supervisor"),
     )
     assert add.status_code == 201
-    params = {"purpose": "service", "at": MONDAY_10_SHANGHAI}
+    # the entry is in force from now on: ask about a Monday 10:00 in Shanghai after today
+    params = {"purpose": "service", "at": "2036-11-24T02:00:00+00:00"}
     h = w.headers("supervisor")
     blocked = w.client.get(f"/api/outbound/check/{cid}", params=params, headers=h).json()
     assert [b["rule"] for b in blocked["blocks"]] == ["internal_dnc"]

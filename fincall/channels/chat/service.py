@@ -305,5 +305,5 @@ def close_by_customer(*, session: Session, chat: ChatSession) -> Contact:
     elif contact.status == ContactStatus.NEW:
         contact.status = ContactStatus.ENDED
         contact.ended_at = utcnow()
-        emit(session, "contact.ended", contact_id=contact.id)
+        emit(session, "contact.ended", contact_id=contact.id, direction=contact.direction)
     return contact

@@ -139,7 +139,7 @@ def _bot_turn(rt: Runtime, bot: ChatBot, chat_id: str, contact_id: str, text: st
         elif turn.ended:
             contact.status = ContactStatus.ENDED
             contact.ended_at = utcnow()
-            emit(session, "contact.ended", contact_id=contact.id)
+            emit(session, "contact.ended", contact_id=contact.id, direction=contact.direction)
 
 
 def _identify(rt: Runtime, chat_id: str, reference: str) -> None:
