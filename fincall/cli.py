@@ -127,7 +127,13 @@ def serve(
         f"[bold green]fincall is running at http://{host}:{port}[/bold green]  (API: /docs)"
     )
     _print_logins(logins, settings)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_keep_alive=settings.http_keepalive_seconds,
+    )
 
 
 @db_app.command("upgrade")

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # threads for blocking work (database, models) shared by all requests and sockets: enough
+    # to overlap I/O, few enough that the one holding the SQLite write turn is not starved
+    worker_threads: int = Field(default=12, ge=2, le=256)
+    http_keepalive_seconds: int = Field(default=30, ge=1)
     sip_host: str = "127.0.0.1"
     sip_port: int = 5070
     sip_enabled: bool = True

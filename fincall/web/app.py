@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -31,6 +32,9 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub: Hub = app.state.hub
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            runtime.settings.worker_threads
+        )
         hub.attach(runtime.bus, asyncio.get_running_loop())
         dispatcher = Dispatcher(runtime, hub)
         app.state.dispatcher = dispatcher
