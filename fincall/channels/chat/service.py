@@ -25,6 +25,7 @@ from fincall.contacts.models import Contact, Utterance
 from fincall.core.clock import ensure_utc, utcnow
 from fincall.core.errors import Conflict, Invalid, NotFound
 from fincall.core.events import emit
+from fincall.core.ids import new_id
 from fincall.core.validation import normalize_phone
 from fincall.customers import identity
 from fincall.customers.models import Customer
@@ -48,13 +49,13 @@ def start(
     if language not in LANGUAGES:
         raise Invalid("language must be en, zh-CN or zh-HK", field="language")
     now = now or utcnow()
-    contact = Contact(channel="chat", direction="inbound", language=language, started_at=now)
-    session.add(contact)
-    session.flush()
+    contact = Contact(
+        id=new_id("con"), channel="chat", direction="inbound", language=language, started_at=now
+    )
     token = secrets.token_urlsafe(24)
     chat = ChatSession(token_hash=_hash(token), contact_id=contact.id, language=language)
-    session.add(chat)
-    session.flush()
+    session.add_all([contact, chat])
+    session.flush()  # one round trip: the contact row, then the session row
     emit(session, "contact.created", contact_id=contact.id, channel="chat")
     return token, chat
 
