@@ -78,6 +78,7 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
 
     wiring.install_redis_bus(app, runtime)
     wiring.install_bot(app, runtime)
+    wiring.install_sentiment(app, runtime)
     wiring.install_knowledge(app, runtime)
     wiring.install_channels(app, runtime)
     for module in (qa_views, outbound_views, voice_views):

@@ -112,10 +112,13 @@ def _bot_turn(
     verified: bool,
 ) -> None:
     """One bot turn in one transaction: replies stored, flow state kept, hand-off queued."""
+    from fincall.contacts import service as contacts
     from fincall.contacts.models import Contact
     from fincall.routing import service as routing
 
     with rt.transaction() as session:
+        # locked for the whole turn: the sentiment worker's write to the attributes waits
+        contacts.lock(session=session, contact_id=contact_id)
         contact = session.get(Contact, contact_id)
         if contact is None or contact.status != ContactStatus.NEW:
             return
