@@ -202,3 +202,14 @@ def test_dispatcher_offers_the_angry_customer_first(world, sentiment_analyzer):
     ((contact_id, offered_to, text, reason),) = _offered(world, t, boost=1)
     assert (contact_id, offered_to) == (angry, agent_id)
     assert "priority +1: customer angry" in text and reason["priority"] == 1
+
+
+def test_wall_marks_waiting_contacts_of_upset_customers(world, sentiment_analyzer):
+    t = utcnow()
+    calm = _queued_chat(world, "What time does the branch open?", t, sentiment_analyzer.score)
+    upset = _queued_chat(
+        world, "Please help me, I am scared, I lost all my savings", t, sentiment_analyzer.score
+    )
+    wall = world.client.get("/api/wall", headers=world.headers("supervisor")).json()
+    flags = {w["contact_id"]: w["sentiment_flag"] for w in wall["longest_waiting"]}
+    assert flags[calm] is None and flags[upset] == "distressed"
