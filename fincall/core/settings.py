@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     default_jurisdiction: str = "cn-mainland"
     # routing: points added to a waiting contact whose customer is angry or distressed (0 = off)
     sentiment_priority_boost: int = Field(default=1, ge=0, le=100)
+    market_data: Literal["simulated", "csv"] = "simulated"  # the market-data adapter
     # the desk highlights holdings whose price moved more than this today (either way)
     holding_move_alert_percent: Decimal = Field(default=Decimal("2"), ge=0, le=100)
 

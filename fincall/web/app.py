@@ -57,6 +57,9 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     app.state.runtime = runtime
     app.state.hub = Hub()
     app.state.live_check = None
+    from fincall.flows.market import market_data_from
+
+    app.state.market_data = market_data_from(runtime.settings.market_data)
     # async (runtime, app) -> async stop function | None; started with the app, stopped in reverse
     app.state.background_hooks = []
     errors.install(app)

@@ -167,9 +167,14 @@
       side.innerHTML = '<h2 id="cust-name">' + esc(p.name) + ' <span class="badge">' + esc(p.segment) + '</span> <span class="badge">C' + p.risk_rating + "</span></h2>" +
         "<div class='muted'>" + esc(p.language) + " · " + esc(p.region) + " · " + esc(p.timezone) + "</div>" +
         "<div>Phone <span class='phone'>" + esc(p.phone || "") + "</span></div>" +
-        "<h3>Holdings</h3><table>" + d.holdings.map(function (x) {
+        "<h3>Holdings</h3><table id='holdings'>" + d.holdings.map(function (x) {
           var warn = x.risk_level > p.risk_rating ? ' <span class="badge warn">above C' + p.risk_rating + "</span>" : "";
-          return "<tr><td>" + esc(x.product_name) + "</td><td>R" + x.risk_level + warn + "</td><td>" + esc(x.currency) + " " + Number(x.market_value).toLocaleString() + "</td></tr>";
+          var pct = x.day_move_percent == null ? null : Number(x.day_move_percent);
+          var move = pct == null ? '<span class="muted">–</span>' :
+            (pct > 0 ? "+" : "") + Number(x.day_move).toLocaleString() + " (" + (pct > 0 ? "+" : "") + pct.toFixed(2) + "%)" +
+            (x.moved ? ' <span class="badge warn">moved &gt; ' + esc(d.holding_move_alert_percent) + "%</span>" : "");
+          return "<tr data-holding='" + esc(x.product_code) + "'" + (x.moved ? " class='holding-moved' data-moved='1'" : "") + "><td>" + esc(x.product_name) + "</td><td>R" + x.risk_level + warn + "</td><td>" + esc(x.currency) + " " + Number(x.market_value).toLocaleString() +
+            "</td><td class='day-move " + (pct == null ? "" : pct < 0 ? "moved-down" : "moved-up") + "'>" + move + "</td></tr>";
         }).join("") + "</table>" +
         "<h3>Recent contacts</h3><table>" + d.timeline.slice(0, 6).map(function (t) {
           return "<tr><td>" + esc(t.started_at.slice(0, 10)) + "</td><td>" + esc(t.channel) + "</td><td>" + esc(t.disposition || t.status) + "</td></tr>";
