@@ -47,9 +47,8 @@ def test_day_move_arithmetic_and_threshold() -> None:
     assert pricing.quote(CsvMarketData(), "FND02") == (Decimal("15.2300"), Decimal("15.2300"))
 
 
-@pytest.fixture
-def holder(world):
-    """A customer the demo agent serves, holding FND02, FND01 and a deposit."""
+def make_holder(world) -> str:
+    """A customer in an active chat with the demo agent, holding FND02, FND01 and a deposit."""
     h = world.headers("supervisor")
     with world.runtime.transaction() as session:
         user = session.execute(select(User).where(User.role == "agent")).scalars().first()
@@ -85,6 +84,11 @@ def holder(world):
     )
     assert r.status_code == 201
     return cid
+
+
+@pytest.fixture
+def holder(world) -> str:
+    return make_holder(world)
 
 
 QUOTES = {"FND02": ("15.00", "15.60"), "FND01": ("10.00", "10.10")}
