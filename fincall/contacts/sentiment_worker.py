@@ -1,9 +1,10 @@
 """Scores customer utterances on a worker thread, after the transaction that stored them commits.
 
 The worker listens to the events every channel sends once an utterance is stored
-(``chat.message``, ``contact.utterance``, ``contact.created``) and never scores in the
-writer's thread, so a chat message is acknowledged without waiting for the model. While no
-model is loaded the events are dropped; ``sweep()`` catches up the open contacts later.
+(``chat.message``, ``contact.utterance``, ``contact.created``, ``contact.transcribed``) and
+never scores in the writer's thread, so a chat message is acknowledged without waiting for
+the model. While no model is loaded the events are dropped; ``sweep()`` catches up the open
+contacts later.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fincall.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("chat.message", "contact.utterance", "contact.created")
+TOPICS = ("chat.message", "contact.utterance", "contact.created", "contact.transcribed")
 _STOP = object()
 _SWEEP = object()
 

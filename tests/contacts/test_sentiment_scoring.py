@@ -185,3 +185,23 @@ def test_sweep_scores_open_contacts_once_a_model_is_loaded(world, sentiment_anal
         worker.stop()
     with world.runtime.transaction() as session:
         assert sentiment.current_flag(session.get(Contact, contact_id)) == "angry"
+
+
+def test_transcript_of_an_ended_call_is_scored(world, scored):
+    """A call's words stored after it ended (no utterance event) are announced as transcribed."""
+    from fincall.core.events import emit
+
+    contact_id = _create(world, [], channel="voice")
+    h = world.headers("supervisor")
+    r = world.client.post(
+        f"/api/contacts/{contact_id}/end", json={"disposition": "done"}, headers=h
+    )
+    assert r.status_code == 200
+    with world.runtime.transaction() as session:
+        session.add(
+            Utterance(contact_id=contact_id, seq=0, speaker="customer", text="I am so worried")
+        )
+        session.add(Utterance(contact_id=contact_id, seq=1, speaker="agent", text="I can help"))
+        emit(session, "contact.transcribed", contact_id=contact_id, status="available")
+    evt = _wait_for(scored, contact_id)
+    assert evt.payload["flag"] == "distressed" and evt.payload["status"] == "ended"
