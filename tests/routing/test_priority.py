@@ -213,3 +213,27 @@ def test_wall_marks_waiting_contacts_of_upset_customers(world, sentiment_analyze
     wall = world.client.get("/api/wall", headers=world.headers("supervisor")).json()
     flags = {w["contact_id"]: w["sentiment_flag"] for w in wall["longest_waiting"]}
     assert flags[calm] is None and flags[upset] == "distressed"
+
+
+def test_running_dispatcher_takes_the_boost_from_the_settings(world, sentiment_analyzer):
+    _only_agent_available(world)
+    t = utcnow()
+    calm = _queued_chat(
+        world,
+        "What time does the branch open?",
+        t - timedelta(seconds=40),
+        sentiment_analyzer.score,
+    )
+    _queued_chat(
+        world,
+        "This is unacceptable, I am furious with your useless service!",
+        t - timedelta(seconds=10),
+        sentiment_analyzer.score,
+    )
+    world.runtime.settings.sentiment_priority_boost = 0  # turned off: the longer wait wins
+    assert world.client.app.state.dispatcher.run_round()["offered"] == 1
+    with world.runtime.transaction() as session:
+        offered = session.execute(
+            select(Contact.id).where(Contact.status == "offered", Contact.channel == "chat")
+        ).scalars()
+        assert calm in set(offered)
