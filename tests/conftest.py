@@ -159,3 +159,11 @@ def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
     """fincall on SQLite and again on PostgreSQL."""
     template = request.getfixturevalue(f"{request.param}_template")
     yield from _world(template, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sentiment_analyzer():
+    """The shipped sentiment model, trained once per session without the sentence encoder."""
+    from fincall.nlu.sentiment import train_sentiment
+
+    return train_sentiment(encoder=None)

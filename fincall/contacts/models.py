@@ -61,5 +61,9 @@ class Utterance(Base):
     end: Mapped[float] = mapped_column(Float, default=0.0)
     client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set after commit by the sentiment worker, for the customer's utterances only
+    sentiment_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_flag: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     contact: Mapped[Contact] = relationship(back_populates="utterances")

@@ -27,6 +27,9 @@ class UtteranceRead(BaseModel):
     text: str
     start: float
     end: float
+    sentiment_label: str | None = None  # customer utterances, once scored
+    sentiment_score: float | None = None
+    sentiment_flag: str | None = None  # angry | distressed
 
 
 class ContactCreate(BaseModel):

@@ -71,6 +71,9 @@ def contact_view(
                 "text": show(u.text),
                 "start": u.start,
                 "end": u.end,
+                "sentiment_label": u.sentiment_label,
+                "sentiment_score": u.sentiment_score,
+                "sentiment_flag": u.sentiment_flag,
             }
             for u in contact.utterances
         ]
@@ -208,15 +211,24 @@ def create(
     return contact
 
 
-def next_seq(*, session: Session, contact_id: str) -> int:
-    """The next utterance number of a contact, taken under the contact's row lock.
+def lock(*, session: Session, contact_id: str) -> None:
+    """Take the contact's row lock until the transaction ends.
 
-    The no-op UPDATE locks the contact row (PostgreSQL) or takes the write lock (SQLite)
-    before the maximum is read, so two writers on one conversation never get the same number.
+    The no-op UPDATE locks the contact row (PostgreSQL) or takes the write lock (SQLite), so
+    writers that lock first never work from a stale read of the same contact.
     """
     session.execute(
         sql_update(Contact).where(Contact.id == contact_id).values(status=Contact.status)
     )
+
+
+def next_seq(*, session: Session, contact_id: str) -> int:
+    """The next utterance number of a contact, taken under the contact's row lock.
+
+    The lock is taken before the maximum is read, so two writers on one conversation never
+    get the same number.
+    """
+    lock(session=session, contact_id=contact_id)
     last = session.execute(
         select(func.max(Utterance.seq)).where(Utterance.contact_id == contact_id)
     ).scalar_one()

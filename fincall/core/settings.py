@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -58,6 +59,11 @@ class Settings(BaseSettings):
     lockout_minutes: int = 15
     identity_validity_minutes: int = 30
     default_jurisdiction: str = "cn-mainland"
+    # routing: points added to a waiting contact whose customer is angry or distressed (0 = off)
+    sentiment_priority_boost: int = Field(default=1, ge=0, le=100)
+    market_data: Literal["simulated", "csv"] = "simulated"  # the market-data adapter
+    # the desk highlights holdings whose price moved more than this today (either way)
+    holding_move_alert_percent: Decimal = Field(default=Decimal("2"), ge=0, le=100)
 
     @field_validator("data_dir")
     @classmethod

@@ -105,9 +105,15 @@ class HoldingRead(BaseModel):
     risk_level: int
     quantity: Decimal
     cost: Decimal
+    price: Decimal
     market_value: Decimal
     currency: str
     opened_at: date | None
+    # from the market-data adapter; None for a product it does not quote
+    previous_close: Decimal | None = None
+    day_move: Decimal | None = None  # in ``currency``
+    day_move_percent: Decimal | None = None
+    moved: bool = False  # moved more than the holding_move_alert_percent setting today
 
 
 class TimelineEntry(BaseModel):
@@ -128,6 +134,7 @@ class TimelineEntry(BaseModel):
 class Customer360(BaseModel):
     profile: CustomerRead
     holdings: list[HoldingRead]
+    holding_move_alert_percent: Decimal | None = None
     total_value_by_currency: dict[str, Decimal]
     timeline: list[TimelineEntry]
     channels_used: list[str]

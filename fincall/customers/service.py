@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from fincall.auth.permissions import Role, allowed
 from fincall.auth.service import Principal
 from fincall.contacts import service as contacts
 from fincall.core.errors import Forbidden, Invalid
+from fincall.customers import pricing
 from fincall.customers.errors import CustomerNotFound, EmailTaken
 from fincall.customers.models import Customer, Holding
 from fincall.customers.schemas import CustomerCreate, CustomerUpdate, HoldingCreate
@@ -200,11 +202,23 @@ def add_holding(
     return holding
 
 
-def holdings_view(*, session: Session, customer: Customer) -> list[dict[str, Any]]:
+def holdings_view(
+    *,
+    session: Session,
+    customer: Customer,
+    market: pricing.DayQuotes | None = None,
+    move_alert_percent: Decimal | None = None,
+    at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Holdings valued at the market-data adapter's price (else the catalogue's unit price),
+    with the day's move; ``moved`` marks a move beyond ``move_alert_percent`` either way."""
     catalogue = {p.code: p for p in products.list_(session=session, include_inactive=True)}
     out = []
     for h in customer.holdings:
         p = catalogue[h.product_code]
+        quoted = pricing.quote(market, h.product_code, at=at)
+        move = None if quoted is None else pricing.day_move(h.quantity, *quoted)
+        price = p.unit_price if move is None else move.price
         out.append(
             {
                 "id": h.id,
@@ -214,15 +228,28 @@ def holdings_view(*, session: Session, customer: Customer) -> list[dict[str, Any
                 "risk_level": p.risk_level,
                 "quantity": h.quantity,
                 "cost": h.cost,
-                "market_value": (h.quantity * p.unit_price).quantize(Decimal("0.01")),
+                "price": price,
+                "market_value": (h.quantity * price).quantize(pricing.CENT),
                 "currency": h.currency,
                 "opened_at": h.opened_at,
+                "previous_close": None if move is None else move.previous_close,
+                "day_move": None if move is None else move.amount,
+                "day_move_percent": None if move is None else move.percent,
+                "moved": move_alert_percent is not None
+                and pricing.moved(move, threshold_percent=move_alert_percent),
             }
         )
     return out
 
 
-def customer_360(*, session: Session, principal: Principal, customer_id: str) -> dict[str, Any]:
+def customer_360(
+    *,
+    session: Session,
+    principal: Principal,
+    customer_id: str,
+    market: pricing.DayQuotes | None = None,
+    move_alert_percent: Decimal | None = None,
+) -> dict[str, Any]:
     """Profile, holdings and the contact timeline across channels; an agent's read is audited."""
     stmt = _scoped(
         select(Customer).options(selectinload(Customer.holdings)).where(Customer.id == customer_id),
@@ -231,7 +258,9 @@ def customer_360(*, session: Session, principal: Principal, customer_id: str) ->
     customer = session.execute(stmt).scalar_one_or_none()
     if customer is None:
         raise CustomerNotFound("no such customer", customer_id=customer_id)
-    holdings = holdings_view(session=session, customer=customer)
+    holdings = holdings_view(
+        session=session, customer=customer, market=market, move_alert_percent=move_alert_percent
+    )
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for h in holdings:
         totals[h["currency"]] += h["market_value"]
@@ -248,6 +277,7 @@ def customer_360(*, session: Session, principal: Principal, customer_id: str) ->
     return {
         "profile": customer_view(customer, role=principal.role),
         "holdings": holdings,
+        "holding_move_alert_percent": move_alert_percent,
         "total_value_by_currency": dict(totals),
         "timeline": timeline,
         "channels_used": sorted({t["channel"] for t in timeline}),

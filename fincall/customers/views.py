@@ -16,7 +16,7 @@ from fincall.customers.schemas import (
     HoldingRead,
     RevealRequest,
 )
-from fincall.web.deps import require, unit_of_work
+from fincall.web.deps import pricing_of, require, unit_of_work
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 
@@ -98,7 +98,9 @@ def customer_360(
 ) -> dict[str, Any]:
     """Profile, holdings with values, and every contact across channels, newest first."""
     with unit_of_work(request) as session:
-        return service.customer_360(session=session, principal=principal, customer_id=customer_id)
+        return service.customer_360(
+            session=session, principal=principal, customer_id=customer_id, **pricing_of(request)
+        )
 
 
 @router.post("/{customer_id}/holdings", response_model=HoldingRead, status_code=201)
@@ -116,7 +118,7 @@ def add_holding(
             session=session, customer=customer, data=body, actor=principal.actor
         )
         session.refresh(customer)
-        views = service.holdings_view(session=session, customer=customer)
+        views = service.holdings_view(session=session, customer=customer, **pricing_of(request))
         return next(v for v in views if v["id"] == holding.id)
 
 

@@ -66,6 +66,10 @@ class CsvMarketData:
             raise UnknownMarketCode(f"unknown market code {code}", code=code)
         return inst.value
 
+    def previous_close(self, code: str, *, at: datetime | None = None) -> Decimal:
+        """The previous day's close (a static file has one level: the same)."""
+        return self.level(code, at=at)
+
     def fx_rate(self, pair: str, *, at: datetime | None = None) -> FxQuote:
         """Quote a pair directly, inverted, or crossed through USD."""
         base, _, quote = normalise_pair(pair).partition("/")
@@ -144,6 +148,11 @@ class SimulatedMarketFeed(CsvMarketData):
         value = float(prev) + (float(today) - float(prev)) * frac
         return Decimal(repr(value * (1 + tick)))
 
+    def previous_close(self, code: str, *, at: datetime | None = None) -> Decimal:
+        """Yesterday's close, as of the UTC day of ``at``."""
+        moment = ensure_utc(at) if at else utcnow()
+        return self.close(code, moment.date() - timedelta(days=1))
+
     def history(
         self, code: str, *, days: int, until: date | None = None
     ) -> list[tuple[date, Decimal]]:
@@ -157,8 +166,15 @@ class SimulatedMarketFeed(CsvMarketData):
     def day_move_percent(self, code: str, *, at: datetime | None = None) -> Decimal:
         """Percent move of the current level against yesterday's close."""
         moment = ensure_utc(at) if at else datetime.now(UTC)
-        prev = self.close(code, moment.date() - timedelta(days=1))
+        prev = self.previous_close(code, at=moment)
         return _quantize((self.level(code, at=moment) / prev - 1) * 100, 2)
+
+
+def market_data_from(kind: str, path: Path | str = DEFAULT_MARKET_FILE) -> CsvMarketData:
+    """The market-data adapter named by the ``market_data`` setting."""
+    if kind == "csv":
+        return CsvMarketData(path)
+    return SimulatedMarketFeed(path)
 
 
 CURRENCY_NAMES: dict[str, str] = {

@@ -31,7 +31,10 @@ class Dispatcher:
     def run_round(self) -> dict[str, int]:
         """One routing round in its own transaction (called from a worker thread)."""
         with self.runtime.transaction() as session:
-            result = routing.dispatch_once(session=session)
+            result = routing.dispatch_once(
+                session=session,
+                sentiment_boost=self.runtime.settings.sentiment_priority_boost,
+            )
         self.rounds += 1
         return result
 

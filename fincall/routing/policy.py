@@ -10,8 +10,10 @@ The contract the dispatcher relies on:
 - Hard requirements: the contact's language (exact tag, e.g. zh-HK), every required skill at its
   minimum level (queue skills merged with the contact's, then widened/dropped by overflow rules
   that are due), and ``allowed_regions`` when given. Overflow never relaxes the language.
-- Order of service: queue priority (higher first), then VIP before non-VIP, then the oldest
-  ``enqueued_at`` (the first time the contact entered any queue, so a move keeps its place).
+- Order of service: queue priority (higher first), then VIP before non-VIP, then the
+  contact's own ``priority`` (higher first: a boost such as an angry or distressed customer,
+  which therefore never passes a higher queue or a VIP), then the oldest ``enqueued_at`` (the
+  first time the contact entered any queue, so a move keeps its place).
 - ``excluded_agents`` (agents who just rejected or missed this contact) never get it.
 - Choice of agent: the sticky agent (the customer's last agent) if eligible with capacity;
   if that agent is logged in but busy, the contact is held (no assignment) until it has waited
@@ -335,7 +337,7 @@ class RoutingRound:
             overflow=out,
             in_queue_seconds=in_queue,
             waited_seconds=self.now_ts - enq,
-            sort_key=(-queue.priority, not contact.vip, enq, contact.id),
+            sort_key=(-queue.priority, not contact.vip, -contact.priority, enq, contact.id),
         )
 
     def ordered(self, waiting: Sequence[WaitingContact]) -> list[_Plan]:
@@ -489,6 +491,8 @@ class RoutingRound:
             candidates=candidates,
             waited_seconds=plan.waited_seconds,
             customer_local_time=local,
+            priority=c.priority,
+            priority_reason=c.priority_reason,
         )
 
 
@@ -505,6 +509,8 @@ def _reason_text(plan: _Plan, agent_id: str, r: AssignmentReason) -> str:
         )
     if r.widened_by:
         parts.append("overflow rules " + ",".join(f"#{i}" for i in r.widened_by) + " in effect")
+    if r.priority:
+        parts.append(f"priority +{r.priority}: {r.priority_reason or 'boosted'}")
     if r.senior_preferred:
         parts.append(f"senior advisor for {plan.contact.segment} customer")
     parts.append(f"idle {r.idle_seconds:.0f} s, occupancy {r.occupancy:.0%}")

@@ -110,6 +110,8 @@ class WaitingContact:
     sticky_agent_id: str | None = None
     excluded_agents: frozenset[str] = frozenset()  # e.g. agents who just rejected or missed it
     overflow_done: int = 0
+    priority: int = 0  # boost within the queue and VIP tier (e.g. an angry customer)
+    priority_reason: str | None = None  # why, e.g. "customer distressed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,8 @@ class AssignmentReason:
     candidates: int  # eligible agents with capacity for this contact when the round began
     waited_seconds: float
     customer_local_time: str | None
+    priority: int = 0
+    priority_reason: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -159,6 +163,8 @@ class AssignmentReason:
             "candidates": self.candidates,
             "waited_seconds": round(self.waited_seconds, 3),
             "customer_local_time": self.customer_local_time,
+            "priority": self.priority,
+            "priority_reason": self.priority_reason,
         }
 
 

@@ -15,18 +15,20 @@ from sqlalchemy.orm import Session
 
 from fincall.agents.models import Agent
 from fincall.auth import audit
+from fincall.contacts import sentiment
 from fincall.contacts.lifecycle import ContactStatus, check_transition
 from fincall.contacts.models import Contact
 from fincall.core.clock import ensure_utc, utcnow
 from fincall.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fincall.core.events import emit
 from fincall.routing import offers as offer_rules
-from fincall.routing import policy
+from fincall.routing import policy, priority
 from fincall.routing.models import Offer, Queue, QueueWait, RoutingDecision
 from fincall.routing.presence import AgentState, next_state
 
 OPEN_STATUSES = (ContactStatus.OFFERED, ContactStatus.ACTIVE, ContactStatus.WRAP_UP)
 MISS_POLICY = offer_rules.MissPolicy(max_consecutive_misses=3)
+DEFAULT_SENTIMENT_BOOST = 1
 
 
 # ---------------------------------------------------------------- queues
@@ -240,7 +242,11 @@ def _recently_missed(
     return out
 
 
-def waiting_contact(w: QueueWait, excluded: set[str] | None = None) -> policy.WaitingContact:
+def waiting_contact(
+    w: QueueWait,
+    excluded: set[str] | None = None,
+    boost: priority.Priority = priority.NONE,
+) -> policy.WaitingContact:
     return policy.WaitingContact(
         id=w.contact_id,
         queue_id=w.queue_id,
@@ -256,11 +262,37 @@ def waiting_contact(w: QueueWait, excluded: set[str] | None = None) -> policy.Wa
         sticky_agent_id=w.sticky_agent_id,
         overflow_done=w.overflow_done,
         excluded_agents=frozenset(excluded or ()),
+        priority=boost.points,
+        priority_reason=boost.reason,
     )
 
 
-def dispatch_once(*, session: Session, now: datetime | None = None) -> dict[str, int]:
-    """One routing round: expire stale offers, then offer waiting contacts to the best agents."""
+def _priorities(
+    session: Session, contact_ids: list[str], sentiment_boost: int
+) -> dict[str, priority.Priority]:
+    """Each waiting contact's boost from its customer's current sentiment flag."""
+    if sentiment_boost <= 0:
+        return {}
+    out = {}
+    for contact in session.execute(select(Contact).where(Contact.id.in_(contact_ids))).scalars():
+        flag = sentiment.current_flag(contact)
+        boost = priority.sentiment_priority(flag, boost=sentiment_boost)
+        if boost.points:
+            out[contact.id] = boost
+    return out
+
+
+def dispatch_once(
+    *,
+    session: Session,
+    now: datetime | None = None,
+    sentiment_boost: int = DEFAULT_SENTIMENT_BOOST,
+) -> dict[str, int]:
+    """One routing round: expire stale offers, then offer waiting contacts to the best agents.
+
+    ``sentiment_boost`` is the priority given to a contact whose customer is angry or
+    distressed (the ``sentiment_priority_boost`` setting).
+    """
     now = now or utcnow()
     expired = expire_offers(session=session, now=now)
     waits = list(
@@ -279,11 +311,16 @@ def dispatch_once(*, session: Session, now: datetime | None = None) -> dict[str,
             select(Agent).where(Agent.state.in_([AgentState.AVAILABLE, AgentState.ON_CONTACT]))
         ).scalars()
     )
-    missed = _recently_missed(session, [w.contact_id for w in waits], now)
+    ids = [w.contact_id for w in waits]
+    missed = _recently_missed(session, ids, now)
+    boosts = _priorities(session, ids, sentiment_boost)
     decisions = policy.decide(
         now=now,
         queues=[queue_spec(q) for q in queues.values()],
-        waiting=[waiting_contact(w, missed.get(w.contact_id)) for w in waits],
+        waiting=[
+            waiting_contact(w, missed.get(w.contact_id), boosts.get(w.contact_id, priority.NONE))
+            for w in waits
+        ],
         agents=[agent_snapshot(a, loads.get(a.id, {})) for a in agents],
     )
     by_contact = {w.contact_id: w for w in waits}

@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fincall.agents.models import Agent
+from fincall.contacts import sentiment
+from fincall.contacts.lifecycle import ContactStatus
 from fincall.contacts.models import Contact
 from fincall.core.clock import ensure_utc, utcnow
 from fincall.routing import service_level as sl
 from fincall.routing.models import Queue, QueueWait
 from fincall.routing.presence import AgentState, Presence
 
+ACTIVE_SHOWN = 50
 OUTCOME_EVENT = {"answered": sl.EventKind.ANSWERED, "abandoned": sl.EventKind.ABANDONED}
 
 
@@ -65,17 +68,16 @@ def snapshot(*, session: Session, now: datetime | None = None) -> dict[str, Any]
         (w for w in waits if w.outcome is None),
         key=lambda w: ensure_utc(w.enqueued_at),
     )
-    contact_status = (
-        dict(
+    shown = {
+        c.id: c
+        for c in (
             session.execute(
-                select(Contact.id, Contact.status).where(
-                    Contact.id.in_([w.contact_id for w in waiting])
-                )
-            ).all()
+                select(Contact).where(Contact.id.in_([w.contact_id for w in waiting[:20]]))
+            ).scalars()
+            if waiting
+            else ()
         )
-        if waiting
-        else {}
-    )
+    }
     return {
         "at": now.isoformat(),
         "queues": [
@@ -105,11 +107,15 @@ def snapshot(*, session: Session, now: datetime | None = None) -> dict[str, Any]
                 "channel": w.channel,
                 "language": w.language,
                 "vip": w.vip,
-                "status": contact_status.get(w.contact_id),
+                "status": shown[w.contact_id].status if w.contact_id in shown else None,
+                "sentiment_flag": (
+                    sentiment.current_flag(shown[w.contact_id]) if w.contact_id in shown else None
+                ),
                 "waited_seconds": round((now - ensure_utc(w.enqueued_at)).total_seconds()),
             }
             for w in waiting[:20]
         ],
+        "active_contacts": _active(session, now, names),
         "series": [
             {
                 "start": i.start.isoformat(),
@@ -123,6 +129,30 @@ def snapshot(*, session: Session, now: datetime | None = None) -> dict[str, Any]
         ],
         "agent_names": names,
     }
+
+
+def _active(session: Session, now: datetime, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Contacts with an agent now, those with an upset customer first."""
+    rows = session.execute(
+        select(Contact)
+        .where(Contact.status.in_([ContactStatus.OFFERED, ContactStatus.ACTIVE]))
+        .order_by(Contact.started_at)
+        .limit(ACTIVE_SHOWN)
+    ).scalars()
+    out = [
+        {
+            "contact_id": c.id,
+            "channel": c.channel,
+            "status": c.status,
+            "queue_id": c.queue,
+            "agent_id": c.agent_id,
+            "agent_name": names.get(c.agent_id or ""),
+            "sentiment_flag": sentiment.current_flag(c),
+            "seconds": round((now - ensure_utc(c.answered_at or c.started_at)).total_seconds()),
+        }
+        for c in rows
+    ]
+    return sorted(out, key=lambda a: a["sentiment_flag"] is None)
 
 
 def _stats_dict(s: sl.QueueStats | None) -> dict[str, Any]:

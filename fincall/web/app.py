@@ -61,6 +61,9 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
     app.state.runtime = runtime
     app.state.hub = Hub()
     app.state.live_check = None
+    from fincall.flows.market import market_data_from
+
+    app.state.market_data = market_data_from(runtime.settings.market_data)
     # async (runtime, app) -> async stop function | None; started with the app, stopped in reverse
     app.state.background_hooks = []
     errors.install(app)
@@ -82,6 +85,7 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
 
     wiring.install_redis_bus(app, runtime)
     wiring.install_bot(app, runtime)
+    wiring.install_sentiment(app, runtime)
     wiring.install_knowledge(app, runtime)
     wiring.install_channels(app, runtime)
     for module in (qa_views, outbound_views, voice_views):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -21,6 +22,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def pricing_of(request: Request) -> dict[str, Any]:
+    """The app's market-data adapter and the holding-move alert threshold (for the 360)."""
+    return {
+        "market": getattr(request.app.state, "market_data", None),
+        "move_alert_percent": runtime(request).settings.holding_move_alert_percent,
+    }
 
 
 @contextmanager

@@ -20,7 +20,14 @@ from fincall.core.events import Event, EventBus
 log = logging.getLogger(__name__)
 
 WAKE_TOPICS = frozenset(
-    {"routing.queued", "agent.state", "routing.offer_closed", "contact.ended", "chat.customer_left"}
+    {
+        "routing.queued",
+        "agent.state",
+        "routing.offer_closed",
+        "contact.ended",
+        "chat.customer_left",
+        "contact.sentiment",  # a flag changes the order of service
+    }
 )
 
 
@@ -115,6 +122,7 @@ class Hub:
             "contact.connected",
             "chat.customer_left",
             "chat.identified",
+            "contact.sentiment",
         ):
             agent_id = p.get("agent_id")
             if agent_id:

@@ -19,7 +19,14 @@ from fincall.auth.views import login
 from fincall.contacts import service as contacts
 from fincall.customers import service as customers
 from fincall.routing.views import NotLinkedToAgent
-from fincall.web.deps import SESSION_COOKIE, optional_principal, require, runtime, unit_of_work
+from fincall.web.deps import (
+    SESSION_COOKIE,
+    optional_principal,
+    pricing_of,
+    require,
+    runtime,
+    unit_of_work,
+)
 from fincall.web.templating import NAV, TEMPLATES, render
 
 router = APIRouter(include_in_schema=False)
@@ -132,7 +139,9 @@ def customer_page(
     customer_id: str, request: Request, principal: Principal = Depends(require("customers.read"))
 ) -> Response:
     with unit_of_work(request) as session:
-        data = customers.customer_360(session=session, principal=principal, customer_id=customer_id)
+        data = customers.customer_360(
+            session=session, principal=principal, customer_id=customer_id, **pricing_of(request)
+        )
     return render(request, "customer.html", principal, c=data)
 
 

@@ -65,6 +65,10 @@ def install_bot(app: FastAPI, runtime: Runtime) -> None:
             try:
                 app.state.nlu = nlu.load_or_train(settings=rt.settings)
                 log.info("intent model ready")
+                app.state.sentiment_scorer = app.state.nlu.sentiment.score
+                worker = getattr(app.state, "sentiment_worker", None)
+                if worker is not None:
+                    worker.sweep()
             except Exception:
                 log.exception("intent model unavailable; the bot hands every chat to an agent")
 
@@ -72,6 +76,29 @@ def install_bot(app: FastAPI, runtime: Runtime) -> None:
         return None
 
     app.state.background_hooks.append(load_nlu)
+
+
+def install_sentiment(app: FastAPI, runtime: Runtime) -> None:
+    """Customer utterances of every channel are scored on a worker thread after commit.
+
+    The scorer is ``app.state.sentiment_scorer`` (set once the NLU model has loaded).
+    """
+    from fincall.contacts.sentiment_worker import SentimentWorker
+
+    app.state.sentiment_scorer = None
+
+    async def start(rt: Runtime, app: FastAPI) -> Callable[[], Awaitable[None]]:
+        worker = SentimentWorker(rt, lambda: app.state.sentiment_scorer)
+        worker.start()
+        worker.sweep()
+        app.state.sentiment_worker = worker
+
+        async def stop() -> None:
+            await asyncio.to_thread(worker.stop)
+
+        return stop
+
+    app.state.background_hooks.append(start)
 
 
 def install_knowledge(app: FastAPI, runtime: Runtime) -> None:

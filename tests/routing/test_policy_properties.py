@@ -117,6 +117,7 @@ def contact_st(draw, i: int, n_agents: int) -> WaitingContact:
         allowed_regions=draw(st.sampled_from([None, None, None, frozenset({"HK", "SG"})])),
         sticky_agent_id=draw(st.one_of(st.none(), st.just(f"a{draw(st.integers(0, 9))}"))),
         overflow_done=draw(st.integers(0, 2)),
+        priority=draw(st.sampled_from([0, 0, 1, 2])),
         excluded_agents=frozenset(
             draw(st.lists(st.sampled_from([f"a{k}" for k in range(10)]), max_size=3))
         ),

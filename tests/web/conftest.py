@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import uvicorn
@@ -31,11 +31,18 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_url(world) -> Iterator[str]:
+def configure_app() -> Callable[[object], None]:
+    """Adjusts the app before the live server starts (a test module may override it)."""
+    return lambda app: None
+
+
+@pytest.fixture
+def live_url(world, configure_app) -> Iterator[str]:
     from fincall.web.app import create_app
 
     port = free_port()
     app = create_app(world.runtime, run_background=True)
+    configure_app(app)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -96,10 +96,13 @@ def _post_customer(
 def _bot_turn(rt: Runtime, bot: ChatBot, chat_id: str, contact_id: str, text: str | None) -> None:
     """One bot turn in one transaction: replies stored, flow state kept, hand-off queued."""
     from fincall.channels.chat.models import ChatSession
+    from fincall.contacts import service as contacts
     from fincall.contacts.models import Contact
     from fincall.routing import service as routing
 
     with rt.transaction() as session:
+        # locked for the whole turn: the sentiment worker's write to the attributes waits
+        contacts.lock(session=session, contact_id=contact_id)
         contact = session.get(Contact, contact_id)
         row = session.get(ChatSession, chat_id)
         if contact is None or row is None or contact.status != ContactStatus.NEW:

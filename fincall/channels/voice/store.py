@@ -24,6 +24,7 @@ from fincall.contacts.lifecycle import FINAL, ContactStatus
 from fincall.contacts.models import Contact, Utterance
 from fincall.contacts.schemas import ContactCreate, ContactEnd, UtteranceCreate
 from fincall.core.clock import utcnow
+from fincall.core.events import emit
 from fincall.customers import identity
 from fincall.customers.models import Customer
 from fincall.routing import service as routing
@@ -247,6 +248,8 @@ def transcribe_and_end(
                 contacts.add_utterance(session=session, contact=contact, data=data)
         row.transcript_status, row.transcript_reason = status, reason[:300]
         contact.attributes = {**(contact.attributes or {}), "transcript_status": status}
+        if utterances:
+            emit(session, "contact.transcribed", contact_id=contact_id, status=status)
         if contact.status in (ContactStatus.ACTIVE, ContactStatus.WRAP_UP):
             contacts.end(
                 session=session,

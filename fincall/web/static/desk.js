@@ -74,7 +74,10 @@
       var c = convs[id], b = document.createElement("button");
       b.type = "button"; b.setAttribute("role", "tab"); b.setAttribute("aria-selected", id === current);
       b.textContent = (c.data.channel || "chat") + " · " + (c.data.customer_id ? (c.name || c.data.customer_id.slice(0, 10)) : "visitor");
-      if (c.unread && id !== current) b.className = "unread";
+      var cls = [];
+      if (c.unread && id !== current) cls.push("unread");
+      if (sentimentOf(c).flag) cls.push("upset");
+      b.className = cls.join(" ");
       b.onclick = function () { current = id; c.unread = false; renderTabs(); renderConversation(); };
       tabs.appendChild(b);
     });
@@ -86,13 +89,14 @@
     var c = convs[current];
     var seqs = Object.keys(c.messages).map(Number).sort(function (a, b) { return a - b; });
     var ended = c.data.status === "wrap_up";
-    box.innerHTML = '<div class="log" data-contact="' + esc(current) + '">' + seqs.map(function (s) {
+    box.innerHTML = '<div id="sentiment-alert" aria-live="assertive"></div><div class="log" data-contact="' + esc(current) + '">' + seqs.map(function (s) {
       var m = c.messages[s];
       return '<div class="utt ' + esc(m.speaker) + '" data-seq="' + s + '"><span class="muted">' + esc(m.speaker) + "</span><br>" + esc(m.text) + "</div>";
     }).join("") + "</div>" +
       (ended ? '<p class="muted">The customer has left. Choose a wrap-up code.</p>' :
       '<div class="composer"><textarea id="draft" aria-label="Reply"></textarea><button type="button" id="send">Send</button></div><div class="findings" id="findings"></div>') +
       '<div class="wrap"><label>Wrap-up <select id="dispo">' + $("#dispositions").innerHTML + '</select></label><input id="notes" placeholder="Notes"><button type="button" id="wrap">Wrap up</button></div>';
+    renderAlert(c);
     var log = $(".log", box); log.scrollTop = log.scrollHeight;
     var draft = $("#draft"), timer = null;
     if (draft) {
@@ -110,6 +114,19 @@
         .then(function () { delete convs[current]; current = null; return refresh(); });
     };
     loadCustomer(c);
+  }
+
+  var ALERTS = {
+    angry: "The customer is angry. Acknowledge the problem, keep calm, offer to escalate.",
+    distressed: "The customer sounds distressed. Slow down, reassure, check for fraud or hardship.",
+    "persistently-negative": "The customer has been unhappy for several messages."
+  };
+  function sentimentOf(c) { return (c.data.attributes && c.data.attributes.sentiment) || {}; }
+  function renderAlert(c) {
+    var box = $("#sentiment-alert");
+    if (!box) return;
+    var flag = sentimentOf(c).flag;
+    box.innerHTML = flag ? '<div class="sentiment-alert" role="alert" data-sentiment="' + esc(flag) + '"><b>Sentiment alert:</b> ' + esc(ALERTS[flag] || flag) + "</div>" : "";
   }
 
   function showFindings(fs) {
@@ -150,9 +167,14 @@
       side.innerHTML = '<h2 id="cust-name">' + esc(p.name) + ' <span class="badge">' + esc(p.segment) + '</span> <span class="badge">C' + p.risk_rating + "</span></h2>" +
         "<div class='muted'>" + esc(p.language) + " · " + esc(p.region) + " · " + esc(p.timezone) + "</div>" +
         "<div>Phone <span class='phone'>" + esc(p.phone || "") + "</span></div>" +
-        "<h3>Holdings</h3><table>" + d.holdings.map(function (x) {
+        "<h3>Holdings</h3><table id='holdings'>" + d.holdings.map(function (x) {
           var warn = x.risk_level > p.risk_rating ? ' <span class="badge warn">above C' + p.risk_rating + "</span>" : "";
-          return "<tr><td>" + esc(x.product_name) + "</td><td>R" + x.risk_level + warn + "</td><td>" + esc(x.currency) + " " + Number(x.market_value).toLocaleString() + "</td></tr>";
+          var pct = x.day_move_percent == null ? null : Number(x.day_move_percent);
+          var move = pct == null ? '<span class="muted">–</span>' :
+            (pct > 0 ? "+" : "") + Number(x.day_move).toLocaleString() + " (" + (pct > 0 ? "+" : "") + pct.toFixed(2) + "%)" +
+            (x.moved ? ' <span class="badge warn">moved &gt; ' + esc(d.holding_move_alert_percent) + "%</span>" : "");
+          return "<tr data-holding='" + esc(x.product_code) + "'" + (x.moved ? " class='holding-moved' data-moved='1'" : "") + "><td>" + esc(x.product_name) + "</td><td>R" + x.risk_level + warn + "</td><td>" + esc(x.currency) + " " + Number(x.market_value).toLocaleString() +
+            "</td><td class='day-move " + (pct == null ? "" : pct < 0 ? "moved-down" : "moved-up") + "'>" + move + "</td></tr>";
         }).join("") + "</table>" +
         "<h3>Recent contacts</h3><table>" + d.timeline.slice(0, 6).map(function (t) {
           return "<tr><td>" + esc(t.started_at.slice(0, 10)) + "</td><td>" + esc(t.channel) + "</td><td>" + esc(t.disposition || t.status) + "</td></tr>";
@@ -195,6 +217,13 @@
           d.innerHTML = '<span class="muted">' + esc(f.speaker) + "</span><br>" + esc(f.text);
           log.appendChild(d); log.scrollTop = log.scrollHeight;
         }
+      } else if (f.type === "contact.sentiment") {
+        var sc = convs[f.contact_id];
+        if (!sc) return;
+        sc.data.attributes = sc.data.attributes || {};
+        sc.data.attributes.sentiment = Object.assign({}, sc.data.attributes.sentiment, { flag: f.flag, label: f.label });
+        renderTabs();
+        if (f.contact_id === current) renderAlert(sc);
       } else if (f.type === "agent.state") { $("#my-state").textContent = f.state; }
       else if (f.type !== "hello") { refresh(); }
     };

@@ -7,6 +7,10 @@
   function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
   function pct(x) { return x == null ? "–" : Math.round(x * 1000) / 10 + "%"; }
   function dur(s) { s = Math.round(s); return s >= 3600 ? Math.floor(s / 3600) + "h" + Math.floor(s % 3600 / 60) + "m" : s >= 60 ? Math.floor(s / 60) + "m" + (s % 60) + "s" : s + "s"; }
+  var FLAG_TEXT = { angry: "angry", distressed: "distressed", "persistently-negative": "negative" };
+  function flagBadge(flag) {
+    return flag ? " <span class='badge bad sentiment' data-sentiment='" + esc(flag) + "' title='customer sentiment'>" + esc(FLAG_TEXT[flag] || flag) + "</span>" : "";
+  }
   function post(url, body) {
     return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body) })
       .then(function (r) { if (!r.ok) return r.json().then(function (e) { alert(e.error.message); }); load(); });
@@ -30,9 +34,13 @@
     }).join("");
     var opts = queueIds.map(function (id) { return "<option>" + esc(id) + "</option>"; }).join("");
     $("#waiting tbody").innerHTML = d.longest_waiting.map(function (w) {
-      return "<tr><td>" + esc(w.channel) + (w.vip ? " <span class='badge warn'>VIP</span>" : "") + " <span class='muted'>" + esc(w.contact_id.slice(-8)) + "</span></td><td>" + esc(w.queue_id) +
+      return "<tr><td>" + esc(w.channel) + (w.vip ? " <span class='badge warn'>VIP</span>" : "") + flagBadge(w.sentiment_flag) + " <span class='muted'>" + esc(w.contact_id.slice(-8)) + "</span></td><td>" + esc(w.queue_id) +
         "</td><td>" + dur(w.waited_seconds) + "</td><td>" + (window.WALL_CAN_CONTROL ? "<select data-move='" + esc(w.contact_id) + "'><option value=''>—</option>" + opts + "</select>" : "") + "</td></tr>";
     }).join("") || "<tr><td colspan=4 class='muted'>Nobody is waiting.</td></tr>";
+    $("#active tbody").innerHTML = d.active_contacts.map(function (c) {
+      return "<tr data-contact='" + esc(c.contact_id) + "'><td>" + esc(c.channel) + flagBadge(c.sentiment_flag) + " <span class='muted'>" + esc(c.contact_id.slice(-8)) + "</span></td><td>" +
+        esc(c.agent_name || "—") + "</td><td>" + esc(c.status) + "</td><td>" + dur(c.seconds) + "</td></tr>";
+    }).join("") || "<tr><td colspan=4 class='muted'>No contact with an agent.</td></tr>";
     $("#agents tbody").innerHTML = d.agents.map(function (a) {
       return "<tr data-agent='" + esc(a.id) + "'><td>" + esc(a.name) + "</td><td><span class='badge'>" + esc(a.state) + "</span></td><td>" + dur(a.seconds_in_state) + "</td><td>" +
         (window.WALL_CAN_CONTROL ? "<select data-force='" + esc(a.id) + "'><option value=''>—</option><option>available</option><option>break</option><option>not_ready</option><option>offline</option></select>" : "") + "</td></tr>";
