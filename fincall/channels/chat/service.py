@@ -52,10 +52,12 @@ def start(
     contact = Contact(
         id=new_id("con"), channel="chat", direction="inbound", language=language, started_at=now
     )
+    session.add(contact)
+    session.flush()  # the chat session row refers to it
     token = secrets.token_urlsafe(24)
     chat = ChatSession(token_hash=_hash(token), contact_id=contact.id, language=language)
-    session.add_all([contact, chat])
-    session.flush()  # one round trip: the contact row, then the session row
+    session.add(chat)
+    session.flush()
     emit(session, "contact.created", contact_id=contact.id, channel="chat")
     return token, chat
 
