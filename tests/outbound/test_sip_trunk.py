@@ -1,0 +1,433 @@
+"""The SIP trunk dialer against sipp as the far end: every final answer, the ring timeout, the
+runner dialing a campaign member over it."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import shutil
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from fincall.agents.models import Agent
+from fincall.auth import audit
+from fincall.channels.voice.call import Call
+from fincall.channels.voice.server import SipEndpoint
+from fincall.channels.voice.sipp import free_udp_port, run_sipp, wait_for
+from fincall.core.settings import Settings
+from fincall.customers.models import Customer
+from fincall.outbound import runner
+from fincall.outbound import service as campaigns
+from fincall.outbound.dialer import CallProgress, TrunkResult
+from fincall.outbound.models import CampaignMember, DialAttempt
+from fincall.outbound.sip_trunk import SipTrunk, result_for, target_uri
+from tests.conftest import TEST_SECRET, service_unavailable
+
+pytestmark = pytest.mark.sip
+MONDAY_10_SHANGHAI = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+SYSTEM = audit.Actor.system()
+
+HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="{name}">
+  <recv request="INVITE" crlf="true"/>
+"""
+RINGING = """  <send>
+    <![CDATA[
+
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:far@[local_ip]:[local_port]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+REFUSE = """  <send>
+    <![CDATA[
+
+      SIP/2.0 {status} {reason}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+"""
+ANSWER = """  <send retrans="500">
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:far@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=far 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE" timeout="20000"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <timewait milliseconds="200"/>
+</scenario>
+"""
+RING_UNTIL_CANCEL = """  <recv request="CANCEL" timeout="20000"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      CSeq: [last_cseq_number] INVITE
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
+def far_end(tmp: Path, name: str, body: str, *, ring: bool = True) -> Path:
+    """A sipp UAS scenario: receive the INVITE, ring (optionally), then ``body``."""
+    path = tmp / f"{name}.xml"
+    path.write_text(HEAD.format(name=name) + (RINGING if ring else "") + body)
+    return path
+
+
+def refusing(tmp: Path, status: int, reason: str) -> Path:
+    return far_end(tmp, f"refuse_{status}", REFUSE.format(status=status, reason=reason))
+
+
+@pytest.fixture
+def sipp() -> None:
+    if shutil.which("sipp") is None:
+        service_unavailable("sipp is not installed (Debian package sip-tester)")
+
+
+def udp_port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+class Refuse:
+    async def on_incoming(self, call: Call) -> None:
+        await call.hangup("not-used")
+
+
+class FarEnd:
+    """sipp running a UAS scenario on its own port, its messages traced to a file."""
+
+    def __init__(self, tmp: Path, scenario: Path) -> None:
+        self.port = free_udp_port()
+        self.messages = tmp / f"{scenario.stem}_messages.log"
+        self.task = asyncio.ensure_future(
+            run_sipp(
+                scenario,
+                tmp,
+                local_port=self.port,
+                timeout=20,
+                extra=("-trace_msg", "-message_file", str(self.messages)),
+            )
+        )
+
+    async def listening(self) -> None:
+        assert await wait_for(lambda: udp_port_taken(self.port), 10), "sipp did not start"
+
+    async def done(self) -> tuple[int, str]:
+        return await asyncio.wait_for(self.task, 40)
+
+    def saw(self, request: str) -> bool:
+        text = self.messages.read_text("utf-8", "replace") if self.messages.exists() else ""
+        return any(line.startswith(f"{request} sip:") for line in text.splitlines())
+
+
+async def start_endpoint(tmp: Path) -> SipEndpoint:
+    endpoint = SipEndpoint(handler=Refuse(), host="127.0.0.1", port=0, tcp=False)
+    await endpoint.start()
+    return endpoint
+
+
+def make_trunk(endpoint: SipEndpoint, far: FarEnd, **kwargs: Any) -> SipTrunk:
+    return SipTrunk(
+        endpoint=lambda: endpoint,
+        loop=asyncio.get_running_loop(),
+        trunk_uri=f"sip:127.0.0.1:{far.port}",
+        caller_id="+85230001234",
+        record=False,
+        **kwargs,
+    )
+
+
+async def final_of(trunk: SipTrunk, seen: list[CallProgress], timeout: float = 15) -> CallProgress:
+    def arrived() -> bool:
+        seen.extend(trunk.updates())
+        return any(p.final for p in seen)
+
+    assert await wait_for(arrived, timeout), f"no final result, only {seen}"
+    return next(p for p in seen if p.final)
+
+
+def test_sip_statuses_map_to_trunk_results() -> None:
+    assert result_for(180) is result_for(183) is TrunkResult.RINGING
+    assert result_for(100) is None
+    assert result_for(200) is TrunkResult.ANSWERED
+    assert {result_for(s) for s in (486, 600)} == {TrunkResult.BUSY}
+    assert {result_for(s) for s in (404, 484, 604)} == {TrunkResult.WRONG_NUMBER}
+    assert {result_for(s) for s in (408, 480)} == {TrunkResult.NO_ANSWER}
+    assert {result_for(s) for s in (403, 488, 500, 503, 603)} == {TrunkResult.FAILED}
+    assert target_uri("sip:127.0.0.1:5090", "+8613800000000") == "sip:+8613800000000@127.0.0.1:5090"
+    assert target_uri("sip:gw@trunk.example", "+441") == "sip:+441@trunk.example"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "expected"),
+    [
+        (486, "Busy Here", TrunkResult.BUSY),
+        (404, "Not Found", TrunkResult.WRONG_NUMBER),
+        (480, "Temporarily Unavailable", TrunkResult.NO_ANSWER),
+        (503, "Service Unavailable", TrunkResult.FAILED),
+    ],
+)
+def test_far_end_refusals(
+    sipp: None, tmp_path: Path, status: int, reason: str, expected: TrunkResult
+) -> None:
+    async def main() -> tuple[CallProgress, CallProgress, list[CallProgress], tuple[int, str]]:
+        endpoint = await start_endpoint(tmp_path)
+        far = FarEnd(tmp_path, refusing(tmp_path, status, reason))
+        await far.listening()
+        trunk = make_trunk(endpoint, far, ring_timeout=10)
+        placed = trunk.dial(call_id="att-refused", number="+8613800000001")
+        seen: list[CallProgress] = []
+        final = await final_of(trunk, seen)
+        result = await far.done()
+        await endpoint.stop()
+        return placed, final, seen, result
+
+    placed, final, seen, (code, out) = asyncio.run(main())
+    assert placed.result is None and not placed.final  # dial() did not wait for the far end
+    assert seen[0].result is TrunkResult.RINGING and seen[0].sip_status == 180
+    assert final.result is expected
+    assert final.sip_status == status
+    assert final.call_id == "att-refused"
+    assert code == 0, out  # sipp got the ACK for its refusal
+
+
+def test_far_end_answers_and_the_call_is_handed_to_the_voice_channel(
+    sipp: None, tmp_path: Path
+) -> None:
+    handed: list[tuple[str, str, str]] = []
+
+    async def connect(call: Call, contact_id: str) -> None:
+        handed.append((contact_id, call.state.value, call.caller))
+        await call.hangup("agent-done")
+
+    async def main() -> tuple[CallProgress, tuple[int, str], bool]:
+        endpoint = await start_endpoint(tmp_path)
+        far = FarEnd(tmp_path, far_end(tmp_path, "answer", ANSWER))
+        await far.listening()
+        trunk = make_trunk(endpoint, far, ring_timeout=10, connect=connect)
+        trunk.dial(call_id="att-answered", number="+8613800000002")
+        final = await final_of(trunk, [])
+        assert "att-answered" in trunk.answered  # held up until the runner settles it
+        trunk.hand_off(call_id="att-answered", contact_id="ct-1")
+        result = await far.done()
+        await wait_for(lambda: not trunk.busy)
+        await endpoint.stop()
+        return final, result, far.saw("BYE")
+
+    final, (code, out), bye = asyncio.run(main())
+    assert final.result is TrunkResult.ANSWERED and final.sip_status == 200
+    assert handed == [("ct-1", "answered", "+85230001234")]
+    assert bye and code == 0, out
+
+
+def test_abandoned_answered_call_is_hung_up(sipp: None, tmp_path: Path) -> None:
+    async def main() -> tuple[CallProgress, tuple[int, str], bool, str | None]:
+        endpoint = await start_endpoint(tmp_path)
+        far = FarEnd(tmp_path, far_end(tmp_path, "answer_abandoned", ANSWER, ring=False))
+        await far.listening()
+        trunk = make_trunk(endpoint, far, ring_timeout=10)
+        trunk.dial(call_id="att-abandoned", number="+8613800000003")
+        final = await final_of(trunk, [])
+        call = trunk.answered["att-abandoned"]
+        trunk.hand_off(call_id="att-abandoned", contact_id=None)
+        result = await far.done()
+        await endpoint.stop()
+        return final, result, far.saw("BYE"), call.end_reason
+
+    final, (code, out), bye, reason = asyncio.run(main())
+    assert final.result is TrunkResult.ANSWERED
+    assert bye and code == 0, out
+    assert reason == "abandoned"
+
+
+def test_ring_timeout_cancels_the_invite(sipp: None, tmp_path: Path) -> None:
+    async def main() -> tuple[CallProgress, tuple[int, str], bool]:
+        endpoint = await start_endpoint(tmp_path)
+        far = FarEnd(tmp_path, far_end(tmp_path, "ring_forever", RING_UNTIL_CANCEL))
+        await far.listening()
+        trunk = make_trunk(endpoint, far, ring_timeout=1.5)
+        trunk.dial(call_id="att-timeout", number="+8613800000004")
+        final = await final_of(trunk, [])
+        result = await far.done()
+        await endpoint.stop()
+        return final, result, far.saw("CANCEL")
+
+    final, (code, out), cancelled = asyncio.run(main())
+    assert final.result is TrunkResult.NO_ANSWER
+    assert final.after_seconds >= 1.5
+    assert cancelled, "sipp never received the CANCEL"
+    assert code == 0, out  # CANCEL answered, 487 sent and ACKed
+
+
+def test_settings_choose_the_dialer(tmp_path: Path) -> None:
+    base = {"data_dir": tmp_path, "secret_key": TEST_SECRET, "environment": "test"}
+    assert Settings(**base).outbound_dialer == "simulated"
+    with pytest.raises(ValueError, match="FINCALL_OUTBOUND_TRUNK_URI"):
+        Settings(**base, outbound_dialer="sip")
+    sip = Settings(
+        **base,
+        outbound_dialer="sip",
+        outbound_trunk_uri="sip:127.0.0.1:5090",
+        outbound_ring_timeout=12,
+    )
+
+    class Runtime:
+        settings = sip
+
+    class App:
+        class state:  # noqa: N801 - stands in for FastAPI's app.state
+            voice = None
+
+    async def build() -> Any:
+        return runner.make_trunk(Runtime, App)
+
+    trunk = asyncio.run(build())
+    assert isinstance(trunk, SipTrunk)
+    assert (trunk.trunk_uri, trunk.ring_timeout, trunk.simulated) == (
+        "sip:127.0.0.1:5090",
+        12,
+        False,
+    )
+
+
+def test_runner_dials_a_member_over_the_sip_trunk(
+    sipp: None, ob_world: Any, tmp_path: Path
+) -> None:
+    rt = ob_world.runtime
+    with rt.transaction() as s:
+        customer = (
+            s.execute(
+                select(Customer)
+                .where(Customer.region == "CN", Customer.do_not_call.is_(False))
+                .order_by(Customer.id)
+            )
+            .scalars()
+            .first()
+        )
+        campaign = campaigns.create(
+            session=s,
+            data={"name": "sip test", "purpose": "service", "queue_id": "cards"},
+            actor=SYSTEM,
+        )
+        s.add(CampaignMember(campaign_id=campaign.id, customer_id=customer.id))
+        campaigns.set_status(session=s, campaign=campaign, status="running", actor=SYSTEM)
+        for agent in s.execute(select(Agent).order_by(Agent.id).limit(2)).scalars():
+            agent.state = "available"  # progressive dialing needs a free agent
+        campaign_id, phone = campaign.id, customer.phone
+
+    def tick(trunk: SipTrunk, now: datetime, progress: list[CallProgress]) -> dict[str, int]:
+        with rt.transaction() as s:
+            return runner.tick(
+                session=s, now=now, dialer_for=lambda c: trunk, progress=progress, handoffs=[]
+            )
+
+    async def main() -> tuple[dict[str, int], dict[str, int], tuple[int, str]]:
+        endpoint = await start_endpoint(tmp_path)
+        far = FarEnd(tmp_path, refusing(tmp_path, 486, "Busy Here"))
+        await far.listening()
+        trunk = make_trunk(endpoint, far, ring_timeout=10)
+        first = await asyncio.to_thread(tick, trunk, MONDAY_10_SHANGHAI, [])
+        assert first.get("dialed") == 1, first
+        seen: list[CallProgress] = []
+        await final_of(trunk, seen)
+        later = MONDAY_10_SHANGHAI + timedelta(minutes=1)
+        second = await asyncio.to_thread(tick, trunk, later, seen)
+        result = await far.done()
+        await endpoint.stop()
+        return first, second, result
+
+    first, second, (code, out) = asyncio.run(main())
+    assert first["dialed"] == 1 and "busy" not in first  # the tick did not wait for the answer
+    assert second["busy"] == 1
+    assert code == 0, out
+    with rt.transaction() as s:
+        attempt = s.execute(
+            select(DialAttempt).where(DialAttempt.campaign_id == campaign_id)
+        ).scalar_one()
+        member = s.execute(
+            select(CampaignMember).where(CampaignMember.campaign_id == campaign_id)
+        ).scalar_one()
+        assert (attempt.state, attempt.outcome) == ("completed", "busy")
+        assert (attempt.trunk_result, attempt.trunk_status) == ("busy", 486)
+        assert attempt.simulated is False and attempt.number == phone
+        assert not attempt.connected
+        assert (member.status, member.last_outcome) == ("retry", "busy")
