@@ -203,8 +203,6 @@ def resolve_due(
                     session=session, attempt=attempt, outcome=Outcome.ANSWERED, actor=system, at=at
                 )
                 report["abandoned"] += 1
-            if handoffs is not None and not attempt.simulated:
-                handoffs.append((attempt.id, attempt.contact_id if attempt.connected else None))
         else:
             outcome = TRUNK_OUTCOMES.get(result, Outcome.NO_ANSWER)
             attempt_service.apply_outcome(
@@ -216,6 +214,8 @@ def resolve_due(
                 connected=False,
             )
             report[outcome.value] += 1
+        if result is TrunkResult.ANSWERED and handoffs is not None and not attempt.simulated:
+            handoffs.append((attempt.id, attempt.contact_id if attempt.connected else None))
         report["resolved"] += 1
 
 
@@ -474,7 +474,8 @@ class CampaignRunner:
     def dialer_for(self, campaign: Campaign) -> Dialer:
         return self.trunk if self.trunk is not None else simulated_dialer(campaign)
 
-    def run_tick(self) -> dict[str, int]:
+    def run_tick(self, now: datetime | None = None) -> dict[str, int]:
+        """One tick in its own transaction; answered real calls are handed off after commit."""
         if not self.leader.held():
             return {}
         if self.trunk is not None:
@@ -483,6 +484,7 @@ class CampaignRunner:
         with self.runtime.transaction() as session:
             result = tick(
                 session=session,
+                now=now,
                 dialer_for=self.dialer_for,
                 default_jurisdiction=self.runtime.settings.default_jurisdiction,
                 progress=self._unrecorded,

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
 
-from fincall.channels.voice.call import Call
+from fincall.channels.voice.call import Call, CallEnded
 from fincall.channels.voice.errors import CallError, SdpError
 from fincall.channels.voice.server import SipEndpoint
 from fincall.outbound.dialer import CallProgress, TrunkResult
@@ -159,7 +159,7 @@ class SipTrunk:
 
     async def _hand_off(self, call_id: str, contact_id: str | None) -> None:
         call = self.answered.pop(call_id, None)
-        if call is None or call.ended:
+        if call is None:
             return
         if contact_id is None:
             await call.hangup("abandoned")  # no agent was free for the answered call
@@ -168,8 +168,10 @@ class SipTrunk:
         if self.connect is None:
             await call.hangup("no-call-handler")
             return
-        try:
+        try:  # also when the customer has hung up already: the voice channel closes the contact
             await self.connect(call, contact_id)
+        except CallEnded:
+            pass
         except Exception:
             log.exception("campaign call %s could not be handed to the voice channel", call_id)
         if not call.ended:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from fincall.agents.models import Agent
 from fincall.auth import audit
 from fincall.channels.voice.call import Call
+from fincall.channels.voice.models import VoiceCall
 from fincall.channels.voice.server import SipEndpoint
 from fincall.channels.voice.sipp import free_udp_port, run_sipp, wait_for
 from fincall.core.settings import Settings
@@ -109,6 +110,33 @@ ANSWER = """  <send retrans="500">
   <timewait milliseconds="200"/>
 </scenario>
 """
+ANSWER_THEN_HANG_UP = (
+    ANSWER[: ANSWER.index('  <recv request="ACK"')]
+    + """  <recv request="ACK" crlf="true">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="fincall"/>
+    </action>
+  </recv>
+  <pause milliseconds="1500"/>
+  <send retrans="500">
+    <![CDATA[
+
+      BYE sip:fincall@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:far@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+      To:[$fincall]
+      [last_Call-ID:]
+      CSeq: 1 BYE
+      Contact: <sip:far@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+)
 RING_UNTIL_CANCEL = """  <recv request="CANCEL" timeout="20000"/>
   <send>
     <![CDATA[
@@ -369,10 +397,8 @@ def test_settings_choose_the_dialer(tmp_path: Path) -> None:
     )
 
 
-def test_runner_dials_a_member_over_the_sip_trunk(
-    sipp: None, ob_world: Any, tmp_path: Path
-) -> None:
-    rt = ob_world.runtime
+def _running_campaign(rt: Any) -> tuple[str, str]:
+    """A running service campaign with one Chinese customer and two free agents."""
     with rt.transaction() as s:
         customer = (
             s.execute(
@@ -392,7 +418,14 @@ def test_runner_dials_a_member_over_the_sip_trunk(
         campaigns.set_status(session=s, campaign=campaign, status="running", actor=SYSTEM)
         for agent in s.execute(select(Agent).order_by(Agent.id).limit(2)).scalars():
             agent.state = "available"  # progressive dialing needs a free agent
-        campaign_id, phone = campaign.id, customer.phone
+        return campaign.id, str(customer.phone)
+
+
+def test_runner_dials_a_member_over_the_sip_trunk(
+    sipp: None, ob_world: Any, tmp_path: Path
+) -> None:
+    rt = ob_world.runtime
+    campaign_id, phone = _running_campaign(rt)
 
     def tick(trunk: SipTrunk, now: datetime, progress: list[CallProgress]) -> dict[str, int]:
         with rt.transaction() as s:
@@ -431,3 +464,76 @@ def test_runner_dials_a_member_over_the_sip_trunk(
         assert attempt.simulated is False and attempt.number == phone
         assert not attempt.connected
         assert (member.status, member.last_outcome) == ("retry", "busy")
+
+
+def test_runner_queues_an_answered_call_and_the_customers_hang_up_settles_it(
+    sipp: None, ob_world: Any, tmp_path: Path
+) -> None:
+    """Answered: a contact queued to the campaign's queue, the live call held by the voice
+    channel; the customer hangs up before an agent takes it, so the contact and the attempt
+    end abandoned (the outbound listener settles the attempt when the contact is abandoned)."""
+    from fincall.channels.voice.wiring import VoiceChannel
+    from fincall.contacts.models import Contact
+
+    rt = ob_world.runtime
+    campaign_id, _ = _running_campaign(rt)
+
+    def contact_of(attempt_id: str) -> Contact | None:
+        with rt.transaction() as s:
+            attempt = s.get(DialAttempt, attempt_id)
+            contact = s.get(Contact, attempt.contact_id) if attempt.contact_id else None
+            if contact is not None:
+                s.expunge(contact)
+            return contact
+
+    async def main() -> tuple[list[dict[str, int]], tuple[int, str], str]:
+        voice = VoiceChannel(rt)
+        await voice.start(host="127.0.0.1", port=0)
+        far = FarEnd(tmp_path, far_end(tmp_path, "customer_hangs_up", ANSWER_THEN_HANG_UP))
+        await far.listening()
+        trunk = SipTrunk(
+            endpoint=lambda: voice.endpoint,
+            loop=asyncio.get_running_loop(),
+            trunk_uri=f"sip:127.0.0.1:{far.port}",
+            caller_id="+85230001234",
+            ring_timeout=10,
+            connect=voice.connect_outbound,
+        )
+        campaign_runner = runner.CampaignRunner(rt, trunk=trunk)
+        reports = [await asyncio.to_thread(campaign_runner.run_tick, MONDAY_10_SHANGHAI)]
+        assert await wait_for(lambda: bool(trunk.answered), 15), "the far end did not answer"
+        later = MONDAY_10_SHANGHAI + timedelta(minutes=1)
+        reports.append(await asyncio.to_thread(campaign_runner.run_tick, later))
+        result = await far.done()
+        with rt.transaction() as s:
+            attempt_id = s.execute(
+                select(DialAttempt.id).where(DialAttempt.campaign_id == campaign_id)
+            ).scalar_one()
+
+        def abandoned() -> bool:
+            contact = contact_of(attempt_id)
+            return contact is not None and contact.status == "abandoned"
+
+        assert await wait_for(abandoned, 10), "the hang-up did not reach the contact"
+        await voice.stop()
+        return reports, result, attempt_id
+
+    reports, (code, out), attempt_id = asyncio.run(main())
+    assert reports[0]["dialed"] == 1
+    assert reports[1]["connected"] == 1  # an agent was free: queued to the campaign's queue
+    assert code == 0, out
+    contact = contact_of(attempt_id)
+    assert contact.direction == "outbound" and contact.attributes["outbound_attempt_id"]
+    assert contact.queue == "cards"
+    with rt.transaction() as s:
+        attempt = s.get(DialAttempt, attempt_id)
+        assert (attempt.trunk_result, attempt.trunk_status) == ("answered", 200)
+        assert (attempt.state, attempt.outcome, attempt.abandoned) == (
+            "completed",
+            "answered",
+            True,
+        )
+        call_row = s.execute(
+            select(VoiceCall).where(VoiceCall.contact_id == contact.id)
+        ).scalar_one()
+        assert call_row.end_reason == "remote-bye"

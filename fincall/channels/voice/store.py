@@ -190,7 +190,7 @@ def call_ended(
         row = session.execute(
             select(VoiceCall).where(VoiceCall.sip_call_id == event.sip_call_id[:200])
         ).scalar_one_or_none()
-        if row is None:
+        if row is None or row.ended_at is not None:  # not a contact's call, or already stored
             return None
         now = event.at
         row.ended_at, row.end_reason = now, (event.end_reason or "")[:40]
