@@ -30,6 +30,7 @@ from fincall.outbound.sip_trunk import SipTrunk, result_for, target_uri
 from tests.conftest import TEST_SECRET, service_unavailable
 
 pytestmark = pytest.mark.sip
+VOICE_SCENARIOS = Path(__file__).resolve().parents[1] / "voice" / "scenarios"
 MONDAY_10_SHANGHAI = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 SYSTEM = audit.Actor.system()
 
@@ -117,7 +118,7 @@ ANSWER_THEN_HANG_UP = (
       <ereg regexp=".*" search_in="hdr" header="From:" assign_to="fincall"/>
     </action>
   </recv>
-  <pause milliseconds="1500"/>
+  <pause milliseconds="@PAUSE@"/>
   <send retrans="500">
     <![CDATA[
 
@@ -203,8 +204,8 @@ class Refuse:
 class FarEnd:
     """sipp running a UAS scenario on its own port, its messages traced to a file."""
 
-    def __init__(self, tmp: Path, scenario: Path) -> None:
-        self.port = free_udp_port()
+    def __init__(self, tmp: Path, scenario: Path, *, port: int | None = None) -> None:
+        self.port = port or free_udp_port()
         self.messages = tmp / f"{scenario.stem}_messages.log"
         self.task = asyncio.ensure_future(
             run_sipp(
@@ -489,7 +490,10 @@ def test_runner_queues_an_answered_call_and_the_customers_hang_up_settles_it(
     async def main() -> tuple[list[dict[str, int]], tuple[int, str], str]:
         voice = VoiceChannel(rt)
         await voice.start(host="127.0.0.1", port=0)
-        far = FarEnd(tmp_path, far_end(tmp_path, "customer_hangs_up", ANSWER_THEN_HANG_UP))
+        far = FarEnd(
+            tmp_path,
+            far_end(tmp_path, "customer_hangs_up", ANSWER_THEN_HANG_UP.replace("@PAUSE@", "1500")),
+        )
         await far.listening()
         trunk = SipTrunk(
             endpoint=lambda: voice.endpoint,
@@ -537,3 +541,111 @@ def test_runner_queues_an_answered_call_and_the_customers_hang_up_settles_it(
             select(VoiceCall).where(VoiceCall.contact_id == contact.id)
         ).scalar_one()
         assert call_row.end_reason == "remote-bye"
+
+
+def test_answered_campaign_call_is_bridged_to_the_agent_who_takes_it(
+    sipp: None, ob_world: Any, tmp_path: Path
+) -> None:
+    """The whole path: runner dials, the customer answers, the contact is offered to the only
+    available agent, whose registered phone rings, answers and is bridged to the customer;
+    the agent hangs up and fincall ends the customer's leg."""
+    from fincall.auth.models import User
+    from fincall.contacts.models import Contact
+
+    world = ob_world
+    rt = world.runtime
+    campaign_id, _ = _running_campaign(rt)
+    with rt.transaction() as s:
+        user = s.execute(select(User).where(User.role == "agent")).scalars().first()
+        for a in s.execute(select(Agent)).scalars():
+            a.state = "offline"
+        agent = s.get(Agent, user.agent_id)
+        agent.languages, agent.shifts = ["en", "zh-CN", "zh-HK"], []
+        agent.skills = {**(agent.skills or {}), "cards": 1}
+        agent_id, sip_user = agent.id, agent.sip_username
+    agent_h = world.headers("agent")
+    assert world.client.post(
+        "/api/desk/state", json={"state": "available"}, headers=agent_h
+    ).is_success
+    r = world.client.put(
+        f"/api/voice/agents/{agent_id}/sip-credentials",
+        json={"password": "agent-phone-pw"},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 204, r.text
+
+    def contact_row() -> Contact | None:
+        with rt.transaction() as s:
+            contact = s.execute(
+                select(Contact).join(DialAttempt, DialAttempt.contact_id == Contact.id)
+            ).scalar_one_or_none()
+            if contact is not None:
+                s.expunge(contact)
+            return contact
+
+    async def main() -> dict[str, Any]:
+        voice = world.client.app.state.voice
+        endpoint = await voice.start(host="127.0.0.1", port=0)
+        agent_port = free_udp_port()
+        register = VOICE_SCENARIOS / "register_auth.xml"
+        text = register.read_text()
+        for key, value in {
+            "USER": sip_user,
+            "PASSWORD": "agent-phone-pw",
+            "EXPECT": "200",
+            "CONTACT_PORT": str(agent_port),
+        }.items():
+            text = text.replace(f"@{key}@", value)
+        (tmp_path / "register.xml").write_text(text)
+        code, out = await run_sipp(
+            tmp_path / "register.xml", tmp_path, remote_port=endpoint.port, timeout=15
+        )
+        assert code == 0, out
+        phone = FarEnd(
+            tmp_path,
+            far_end(tmp_path, "agent_phone", ANSWER_THEN_HANG_UP.replace("@PAUSE@", "1000")),
+            port=agent_port,
+        )
+        customer = FarEnd(tmp_path, far_end(tmp_path, "customer", ANSWER))
+        await phone.listening()
+        await customer.listening()
+        trunk = SipTrunk(
+            endpoint=lambda: voice.endpoint,
+            loop=asyncio.get_running_loop(),
+            trunk_uri=f"sip:127.0.0.1:{customer.port}",
+            ring_timeout=10,
+            connect=voice.connect_outbound,
+        )
+        campaign_runner = runner.CampaignRunner(rt, trunk=trunk)
+        await asyncio.to_thread(campaign_runner.run_tick, MONDAY_10_SHANGHAI)
+        assert await wait_for(lambda: bool(trunk.answered), 15), "the customer did not answer"
+        later = MONDAY_10_SHANGHAI + timedelta(minutes=1)
+        settled = await asyncio.to_thread(campaign_runner.run_tick, later)
+        contact = contact_row()
+        assert contact is not None and contact.status == "queued", settled
+        # the held call is known to the broker before routing offers the contact
+        assert await wait_for(lambda: voice.broker.live(contact.id) is not None, 10)
+        rounds = await asyncio.to_thread(world.client.app.state.dispatcher.run_round)
+        phone_result = await phone.done()
+        customer_result = await customer.done()
+        await wait_for(lambda: not trunk.busy, 10)
+        await voice.stop()
+        return {
+            "rounds": rounds,
+            "phone": phone_result,
+            "customer": customer_result,
+            "customer_bye": customer.saw("BYE"),
+        }
+
+    out = asyncio.run(main())
+    assert out["phone"][0] == 0, out["phone"][1]  # rung, answered, bridged, hung up
+    assert out["customer"][0] == 0, out["customer"][1]
+    assert out["customer_bye"]  # the agent's hang-up ended the customer's leg
+    contact = contact_row()
+    assert contact.agent_id == agent_id
+    assert contact.status in ("active", "wrap_up", "ended")
+    with rt.transaction() as s:
+        attempt = s.execute(
+            select(DialAttempt).where(DialAttempt.campaign_id == campaign_id)
+        ).scalar_one()
+        assert attempt.connected and not attempt.abandoned
