@@ -75,6 +75,8 @@ class Settings(BaseSettings):
                     "FINCALL_OUTBOUND_DIALER=sip needs FINCALL_OUTBOUND_TRUNK_URI "
                     "(e.g. sip:127.0.0.1:5090)"
                 )
+            if not self.sip_enabled:
+                raise ValueError("FINCALL_OUTBOUND_DIALER=sip needs FINCALL_SIP_ENABLED=true")
         return self
 
     @model_validator(mode="after")

@@ -46,6 +46,11 @@ class Dialer(Protocol):
     simulated: bool
     ring_timeout: float
 
+    @property
+    def ready(self) -> bool:
+        """False while calls cannot be placed (e.g. the SIP endpoint is not running)."""
+        ...
+
     def dial(self, *, call_id: str, number: str) -> CallProgress:
         """Place one call: its final progress when known at once, else a pending one."""
         ...
@@ -93,6 +98,10 @@ class SimulatedTrunk:
         if rng.random() < self.voicemail_share:
             return CallProgress(call_id, number, TrunkResult.VOICEMAIL, rng.uniform(15.0, 28.0))
         return CallProgress(call_id, number, TrunkResult.NO_ANSWER, self.ring_timeout)
+
+    @property
+    def ready(self) -> bool:
+        return True
 
     def updates(self) -> list[CallProgress]:
         """Nothing: every simulated call's fate is known when it is dialed."""

@@ -286,6 +286,9 @@ def pace_campaign(
     """Pace, gate and dial one running campaign."""
     if not _in_schedule(campaign, now):
         return
+    if not dialer.ready:  # members are not used up on a trunk that cannot call
+        report["trunk_unavailable"] += 1
+        return
     if campaign.simulated != dialer.simulated:
         campaign.simulated = dialer.simulated
     free, busy = agents.counts(campaign)

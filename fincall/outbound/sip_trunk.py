@@ -84,6 +84,11 @@ class SipTrunk:
         self._pending: set[Future[Any]] = set()
 
     # -- Dialer -------------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        """True while the voice channel's SIP endpoint runs (no dial is attempted otherwise)."""
+        return self.endpoint() is not None and not self.loop.is_closed()
+
     def dial(self, *, call_id: str, number: str) -> CallProgress:
         """Send the INVITE in the background; the outcome arrives through ``updates``."""
         self._submit(self._place(call_id, number, time.monotonic()))

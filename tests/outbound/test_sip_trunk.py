@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from fincall.agents.models import Agent
@@ -266,6 +268,18 @@ def test_sip_statuses_map_to_trunk_results() -> None:
     assert target_uri("sip:gw@trunk.example", "+441") == "sip:+441@trunk.example"
 
 
+@given(st.integers(min_value=100, max_value=699))
+def test_every_sip_status_has_one_meaning(status: int) -> None:
+    result = result_for(status)
+    if status < 200:
+        assert result in (None, TrunkResult.RINGING)
+        assert (result is TrunkResult.RINGING) == (status in (180, 183))
+    elif status < 300:
+        assert result is TrunkResult.ANSWERED
+    else:  # every refusal is final and never looks like an answer
+        assert result not in (None, TrunkResult.RINGING, TrunkResult.ANSWERED)
+
+
 @pytest.mark.parametrize(
     ("status", "reason", "expected"),
     [
@@ -372,6 +386,13 @@ def test_settings_choose_the_dialer(tmp_path: Path) -> None:
     assert Settings(**base).outbound_dialer == "simulated"
     with pytest.raises(ValueError, match="FINCALL_OUTBOUND_TRUNK_URI"):
         Settings(**base, outbound_dialer="sip")
+    with pytest.raises(ValueError, match="FINCALL_SIP_ENABLED"):
+        Settings(
+            **base,
+            outbound_dialer="sip",
+            outbound_trunk_uri="sip:127.0.0.1:5090",
+            sip_enabled=False,
+        )
     sip = Settings(
         **base,
         outbound_dialer="sip",
@@ -391,6 +412,7 @@ def test_settings_choose_the_dialer(tmp_path: Path) -> None:
 
     trunk = asyncio.run(build())
     assert isinstance(trunk, SipTrunk)
+    assert not trunk.ready  # no voice channel: the runner leaves members alone
     assert (trunk.trunk_uri, trunk.ring_timeout, trunk.simulated) == (
         "sip:127.0.0.1:5090",
         12,
@@ -649,3 +671,22 @@ def test_answered_campaign_call_is_bridged_to_the_agent_who_takes_it(
             select(DialAttempt).where(DialAttempt.campaign_id == campaign_id)
         ).scalar_one()
         assert attempt.connected and not attempt.abandoned
+
+
+def test_runner_leaves_members_alone_while_the_sip_endpoint_is_down(ob_world: Any) -> None:
+    rt = ob_world.runtime
+    campaign_id, _ = _running_campaign(rt)
+    loop = asyncio.new_event_loop()
+    try:
+        trunk = SipTrunk(endpoint=lambda: None, loop=loop, trunk_uri="sip:127.0.0.1:5090")
+        with rt.transaction() as s:
+            report = runner.tick(session=s, now=MONDAY_10_SHANGHAI, dialer_for=lambda c: trunk)
+    finally:
+        loop.close()
+    assert report == {"trunk_unavailable": 1}
+    with rt.transaction() as s:
+        member = s.execute(
+            select(CampaignMember).where(CampaignMember.campaign_id == campaign_id)
+        ).scalar_one()
+        assert (member.status, member.attempts) == ("pending", 0)
+        assert s.execute(select(DialAttempt)).first() is None
