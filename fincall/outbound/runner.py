@@ -152,12 +152,22 @@ def _connect(session: Session, attempt: DialAttempt, campaign: Campaign, at: dat
 
 
 def record_progress(
-    *, session: Session, progress: Sequence[CallProgress], report: Counter[str]
+    *,
+    session: Session,
+    progress: Sequence[CallProgress],
+    report: Counter[str],
+    handoffs: list[Handoff] | None = None,
 ) -> None:
-    """Store what the trunk signalled: ringing moves the attempt on, a final result makes it due."""
+    """Store what the trunk signalled: ringing moves the attempt on, a final result makes it due.
+
+    An answer for an attempt that is no longer in flight (settled at its deadline, or deleted)
+    is hung up: no contact will ever take that call.
+    """
     for p in progress:
         attempt = session.get(DialAttempt, p.call_id)
         if attempt is None or attempt.state not in IN_FLIGHT or p.result is None:
+            if p.result is TrunkResult.ANSWERED and handoffs is not None:
+                handoffs.append((p.call_id, None))
             continue
         if p.result is TrunkResult.RINGING:
             attempt.state = "ringing"
@@ -431,7 +441,7 @@ def tick(
     now = now or utcnow()
     report: Counter[str] = Counter()
     agents = _Agents(session)
-    record_progress(session=session, progress=progress, report=report)
+    record_progress(session=session, progress=progress, report=report, handoffs=handoffs)
     resolve_due(session=session, now=now, agents=agents, report=report, handoffs=handoffs)
     sweep_connected(session=session, report=report)
     campaigns = session.execute(

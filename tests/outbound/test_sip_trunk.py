@@ -690,3 +690,13 @@ def test_runner_leaves_members_alone_while_the_sip_endpoint_is_down(ob_world: An
         ).scalar_one()
         assert (member.status, member.attempts) == ("pending", 0)
         assert s.execute(select(DialAttempt)).first() is None
+
+
+def test_an_answer_nobody_waits_for_any_more_is_hung_up(ob_world: Any) -> None:
+    rt = ob_world.runtime
+    late = CallProgress("att-settled-long-ago", "+8613800000009", TrunkResult.ANSWERED, 400, 200)
+    busy = CallProgress("att-unknown", "+8613800000009", TrunkResult.BUSY, 3, 486)
+    handoffs: list[runner.Handoff] = []
+    with rt.transaction() as s:
+        runner.tick(session=s, now=MONDAY_10_SHANGHAI, progress=[late, busy], handoffs=handoffs)
+    assert handoffs == [("att-settled-long-ago", None)]
