@@ -444,8 +444,22 @@ def _running_campaign(rt: Any) -> tuple[str, str]:
         return campaign.id, str(customer.phone)
 
 
+@pytest.mark.parametrize(
+    ("status", "reason", "outcome", "member_status"),
+    [
+        (486, "Busy Here", "busy", "retry"),
+        (404, "Not Found", "wrong_number", "bad_number"),
+        (503, "Service Unavailable", "failed", "retry"),
+    ],
+)
 def test_runner_dials_a_member_over_the_sip_trunk(
-    sipp: None, ob_world: Any, tmp_path: Path
+    sipp: None,
+    ob_world: Any,
+    tmp_path: Path,
+    status: int,
+    reason: str,
+    outcome: str,
+    member_status: str,
 ) -> None:
     rt = ob_world.runtime
     campaign_id, phone = _running_campaign(rt)
@@ -456,24 +470,35 @@ def test_runner_dials_a_member_over_the_sip_trunk(
                 session=s, now=now, dialer_for=lambda c: trunk, progress=progress, handoffs=[]
             )
 
-    async def main() -> tuple[dict[str, int], dict[str, int], tuple[int, str]]:
+    def attempt_state() -> str:
+        with rt.transaction() as s:
+            return s.execute(
+                select(DialAttempt.state).where(DialAttempt.campaign_id == campaign_id)
+            ).scalar_one()
+
+    async def main() -> tuple[list[dict[str, int]], list[str], tuple[int, str]]:
         endpoint = await start_endpoint(tmp_path)
-        far = FarEnd(tmp_path, refusing(tmp_path, 486, "Busy Here"))
+        far = FarEnd(tmp_path, refusing(tmp_path, status, reason))
         await far.listening()
         trunk = make_trunk(endpoint, far, ring_timeout=10)
-        first = await asyncio.to_thread(tick, trunk, MONDAY_10_SHANGHAI, [])
-        assert first.get("dialed") == 1, first
+        reports = [await asyncio.to_thread(tick, trunk, MONDAY_10_SHANGHAI, [])]
+        states = [attempt_state()]
         seen: list[CallProgress] = []
-        await final_of(trunk, seen)
+        final = await final_of(trunk, seen)
+        ringing = [p for p in seen if not p.final]
+        soon = MONDAY_10_SHANGHAI + timedelta(seconds=2)
+        reports.append(await asyncio.to_thread(tick, trunk, soon, ringing))
+        states.append(attempt_state())
         later = MONDAY_10_SHANGHAI + timedelta(minutes=1)
-        second = await asyncio.to_thread(tick, trunk, later, seen)
+        reports.append(await asyncio.to_thread(tick, trunk, later, [final]))
         result = await far.done()
         await endpoint.stop()
-        return first, second, result
+        return reports, states, result
 
-    first, second, (code, out) = asyncio.run(main())
-    assert first["dialed"] == 1 and "busy" not in first  # the tick did not wait for the answer
-    assert second["busy"] == 1
+    reports, states, (code, out) = asyncio.run(main())
+    assert reports[0]["dialed"] == 1 and outcome not in reports[0]  # the tick did not wait
+    assert states == ["dialing", "ringing"]  # the 180 was recorded on the attempt
+    assert reports[2][outcome] == 1
     assert code == 0, out
     with rt.transaction() as s:
         attempt = s.execute(
@@ -482,11 +507,11 @@ def test_runner_dials_a_member_over_the_sip_trunk(
         member = s.execute(
             select(CampaignMember).where(CampaignMember.campaign_id == campaign_id)
         ).scalar_one()
-        assert (attempt.state, attempt.outcome) == ("completed", "busy")
-        assert (attempt.trunk_result, attempt.trunk_status) == ("busy", 486)
+        assert (attempt.state, attempt.outcome) == ("completed", outcome)
+        assert (attempt.trunk_result, attempt.trunk_status) == (outcome, status)
         assert attempt.simulated is False and attempt.number == phone
         assert not attempt.connected
-        assert (member.status, member.last_outcome) == ("retry", "busy")
+        assert (member.status, member.last_outcome) == (member_status, outcome)
 
 
 def test_runner_queues_an_answered_call_and_the_customers_hang_up_settles_it(
