@@ -65,10 +65,29 @@ class Settings(BaseSettings):
     # the desk highlights holdings whose price moved more than this today (either way)
     holding_move_alert_percent: Decimal = Field(default=Decimal("2"), ge=0, le=100)
 
+    # Campaign calls: a seeded simulated trunk, or real calls over a SIP trunk (voice channel).
+    outbound_dialer: Literal["simulated", "sip"] = "simulated"
+    outbound_trunk_uri: str | None = None  # e.g. sip:127.0.0.1:5090; the number is the user part
+    outbound_caller_id: str = "fincall"
+    outbound_ring_timeout: float = Field(default=30.0, gt=0, le=300)  # seconds, then CANCEL
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _sip_dialer_needs_a_trunk(self) -> Settings:
+        if self.outbound_dialer == "sip":
+            uri = self.outbound_trunk_uri or ""
+            if not uri.startswith("sip:") or len(uri) <= 4:
+                raise ValueError(
+                    "FINCALL_OUTBOUND_DIALER=sip needs FINCALL_OUTBOUND_TRUNK_URI "
+                    "(e.g. sip:127.0.0.1:5090)"
+                )
+            if not self.sip_enabled:
+                raise ValueError("FINCALL_OUTBOUND_DIALER=sip needs FINCALL_SIP_ENABLED=true")
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

@@ -10,5 +10,6 @@ Pure modules (no I/O): ``gate`` (the compliance gate), ``rules`` (per-jurisdicti
 Over the database: ``models`` (tables), ``gatedata`` (gate inputs from customers, attempts and
 DNC lists), ``service`` (campaigns and members), ``attempts`` (gated dials and outcomes),
 ``dnc`` (internal and national do-not-call), ``reports`` (metrics), ``runner`` (the background
-campaign runner), ``events`` (listeners), ``views`` (HTTP API and pages), ``demo`` (demo data).
+campaign runner), ``sip_trunk`` (real campaign calls through the voice channel), ``events``
+(listeners), ``views`` (HTTP API and pages), ``demo`` (demo data).
 """

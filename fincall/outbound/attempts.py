@@ -83,6 +83,7 @@ def attempt_view(a: DialAttempt) -> dict[str, Any]:
         "connected": a.connected,
         "abandoned": a.abandoned,
         "trunk_result": a.trunk_result,
+        "trunk_status": a.trunk_status,
         "simulated": a.simulated,
         "blocked_rules": list(a.blocked_rules or []),
         "blocks": list(a.blocks or []),
@@ -269,8 +270,14 @@ def request_dial(
     return attempt
 
 
-def _finish(attempt: DialAttempt, outcome: Outcome, at: datetime) -> None:
-    """Walk the attempt's state machine to completed with ``outcome`` (illegal paths raise)."""
+def _finish(
+    attempt: DialAttempt, outcome: Outcome, at: datetime, connected: bool | None = None
+) -> None:
+    """Walk the attempt's state machine to completed with ``outcome`` (illegal paths raise).
+
+    ``connected=False``: the trunk signalled the outcome (e.g. 404 → wrong number), so the
+    attempt ends through ``failed`` even for an outcome an agent could also record.
+    """
     if attempt.state in (S.COMPLETED.value, S.BLOCKED.value, S.CANCELLED.value):
         raise Conflict(
             f"attempt {attempt.id} is {attempt.state}; no outcome can be recorded",
@@ -279,7 +286,8 @@ def _finish(attempt: DialAttempt, outcome: Outcome, at: datetime) -> None:
     machine = Attempt(attempt.id, attempt.customer_id, Purpose(attempt.purpose), S(attempt.state))
     if machine.state is S.CONNECTED:
         machine.trail.append((S.CONNECTED, at))
-    for step in _PATHS[outcome in CONNECTED_OUTCOMES].get(machine.state, ()):
+    path = _PATHS[outcome in CONNECTED_OUTCOMES if connected is None else connected]
+    for step in path.get(machine.state, ()):
         machine.move(step, at=at)
     machine.complete(outcome, at=at)
     attempt.state = machine.state.value
@@ -310,6 +318,7 @@ def apply_outcome(
     at: datetime | None = None,
     callback_local: datetime | None = None,
     contact_id: str | None = None,
+    connected: bool | None = None,
 ) -> DialAttempt:
     """Complete the attempt, move its member on (retry/callback/done) and honour a refusal."""
     when = at or utcnow()
@@ -334,7 +343,7 @@ def apply_outcome(
     step = next_step(
         outcome=outcome, at=when, purpose=purpose, previous=previous, callback_at=callback_at
     )
-    _finish(attempt, outcome, when)
+    _finish(attempt, outcome, when, connected)
     attempt.callback_at = callback_at
     if member is not None:
         member.last_outcome = outcome.value

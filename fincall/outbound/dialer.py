@@ -10,29 +10,58 @@ from typing import Protocol
 
 
 class TrunkResult(StrEnum):
-    """Final signalling of an outbound leg, as a SIP trunk reports it."""
+    """Signalling of an outbound leg, as a SIP trunk reports it (all but RINGING are final)."""
 
+    RINGING = "ringing"  # 180 / 183: the far end is alerting
     ANSWERED = "answered"  # 200 OK, a live person (after answering-machine detection)
     VOICEMAIL = "voicemail"  # 200 OK, a machine detected
     NO_ANSWER = "no_answer"  # ring timeout / 480 / 408
     BUSY = "busy"  # 486 / 600
-    FAILED = "failed"  # 404 / 484 / 503: invalid number or congestion
+    WRONG_NUMBER = "wrong_number"  # 404 / 484 / 604
+    FAILED = "failed"  # any other refusal (congestion, server error); the status is kept
 
 
 @dataclass(frozen=True, slots=True)
 class CallProgress:
-    """How a dialed call ended and how many seconds after the dial the trunk said so."""
+    """What the trunk said about a dialed call and how many seconds after the dial it said so.
+
+    ``result`` is None for a call placed in the background: the trunk reports its ringing and
+    its final result later through ``Dialer.updates``.
+    """
 
     call_id: str
     number: str
-    result: TrunkResult
+    result: TrunkResult | None
     after_seconds: float
+    sip_status: int | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.result is not None and self.result is not TrunkResult.RINGING
 
 
 class Dialer(Protocol):
-    """Places one outbound call; the voice channel implements it over its configured trunk."""
+    """Places outbound calls: a simulated trunk, or a SIP trunk through the voice channel."""
 
-    def dial(self, *, call_id: str, number: str) -> CallProgress: ...
+    simulated: bool
+    ring_timeout: float
+
+    @property
+    def ready(self) -> bool:
+        """False while calls cannot be placed (e.g. the SIP endpoint is not running)."""
+        ...
+
+    def dial(self, *, call_id: str, number: str) -> CallProgress:
+        """Place one call: its final progress when known at once, else a pending one."""
+        ...
+
+    def updates(self) -> list[CallProgress]:
+        """Progress signalled since the last call (ringing, then one final result per call)."""
+        ...
+
+    def hand_off(self, *, call_id: str, contact_id: str | None) -> None:
+        """The runner settled an answered call: queued as ``contact_id``, or abandoned (None)."""
+        ...
 
 
 @dataclass
@@ -48,6 +77,7 @@ class SimulatedTrunk:
     voicemail_share: float = 0.35  # of calls not answered by a person and not busy
     failed_probability: float = 0.01
     ring_timeout: float = 30.0
+    simulated: bool = True
 
     def _answer_p(self, number: str) -> float:
         p = self.answer_probability
@@ -68,3 +98,14 @@ class SimulatedTrunk:
         if rng.random() < self.voicemail_share:
             return CallProgress(call_id, number, TrunkResult.VOICEMAIL, rng.uniform(15.0, 28.0))
         return CallProgress(call_id, number, TrunkResult.NO_ANSWER, self.ring_timeout)
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    def updates(self) -> list[CallProgress]:
+        """Nothing: every simulated call's fate is known when it is dialed."""
+        return []
+
+    def hand_off(self, *, call_id: str, contact_id: str | None) -> None:
+        """Nothing to bridge: a simulated answer has no audio."""

@@ -90,6 +90,7 @@ class DialAttempt(Base):
     abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
     number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     trunk_result: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    trunk_status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # SIP final status
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked_rules: Mapped[list[str]] = mapped_column(JSON, default=list)
     blocks: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)

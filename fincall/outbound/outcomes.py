@@ -21,6 +21,7 @@ class Outcome(StrEnum):
     VOICEMAIL = "voicemail"
     REFUSED = "refused"
     WRONG_NUMBER = "wrong_number"
+    FAILED = "failed"  # the trunk refused the call (congestion, server error)
     PROMISE_TO_PAY = "promise_to_pay"
     SALE = "sale"
     CALLBACK_REQUESTED = "callback_requested"
@@ -52,6 +53,7 @@ DEFAULT_RETRY_RULES: Mapping[Outcome, RetryRule] = {
     Outcome.NO_ANSWER: RetryRule(timedelta(hours=2), 4),
     Outcome.BUSY: RetryRule(timedelta(minutes=20), 3),
     Outcome.VOICEMAIL: RetryRule(timedelta(hours=4), 2),
+    Outcome.FAILED: RetryRule(timedelta(minutes=30), 2),
     Outcome.ANSWERED: RetryRule(None),
     Outcome.REFUSED: RetryRule(None),
     Outcome.WRONG_NUMBER: RetryRule(None),
@@ -165,7 +167,9 @@ TRANSITIONS: Mapping[AttemptState, frozenset[AttemptState]] = {
 }
 # Outcomes each pre-completion state can end with.
 OUTCOMES_FROM: Mapping[AttemptState, frozenset[Outcome]] = {
-    S.FAILED: frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER}),
+    S.FAILED: frozenset(
+        {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER, Outcome.FAILED}
+    ),
     S.CONNECTED: CONNECTED_OUTCOMES,
     S.ABANDONED: frozenset({Outcome.ANSWERED}),
 }

@@ -1,10 +1,14 @@
-"""The campaign runner: each tick settles calls the trunk has finished, then paces, gates and
-dials every running campaign. One tick is one small transaction (bounded by the MAX_* limits).
+"""The campaign runner: each tick records what the trunk signalled, settles finished calls, then
+paces, gates and dials every running campaign. One tick is one small transaction (bounded by
+the MAX_* limits).
 
-Until the voice channel's outbound trunk is wired, campaigns dial a seeded ``SimulatedTrunk``
-(``Campaign.simulated`` is True and the campaign page says so). An answered call becomes an
-outbound voice Contact queued to the campaign's queue; with no agent free for it, the call is
-abandoned (counted against the cap, which the predictive pacer never lets it exceed).
+``FINCALL_OUTBOUND_DIALER`` chooses the trunk: ``simulated`` (a seeded ``SimulatedTrunk``;
+``Campaign.simulated`` is True and the campaign page says so) or ``sip`` (``SipTrunk``: real
+calls placed in the background through the voice channel; their ringing and final results come
+back at the next ticks). An answered call becomes an outbound voice Contact queued to the
+campaign's queue and the live call is handed to the voice channel, which bridges it to the
+agent who takes the contact; with no agent free for it, the call is abandoned (counted against
+the cap, which the predictive pacer never lets it exceed) and hung up.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +31,7 @@ from fincall.core.clock import utcnow
 from fincall.core.leader import LeaderLock
 from fincall.customers.models import Customer
 from fincall.outbound import attempts as attempt_service
-from fincall.outbound.dialer import Dialer, SimulatedTrunk, TrunkResult
+from fincall.outbound.dialer import CallProgress, Dialer, SimulatedTrunk, TrunkResult
 from fincall.outbound.dispatch import Candidate, plan_dials
 from fincall.outbound.gatedata import DEFAULT_JURISDICTION, customers_by_id, load_inputs
 from fincall.outbound.models import Campaign, CampaignMember, DialAttempt
@@ -43,13 +47,19 @@ MAX_RESOLVE = 50
 MAX_DIALS = 10
 MAX_CHECKED = 40
 WINDOW = timedelta(days=30)
+# A call whose final result never came back (the process restarted mid-call) is settled as
+# unanswered this long after its ring timeout.
+SIGNAL_GRACE = timedelta(minutes=2)
+IN_FLIGHT = ("dialing", "ringing")
 TRUNK_OUTCOMES = {
     TrunkResult.NO_ANSWER: Outcome.NO_ANSWER,
     TrunkResult.BUSY: Outcome.BUSY,
     TrunkResult.VOICEMAIL: Outcome.VOICEMAIL,
-    TrunkResult.FAILED: Outcome.NO_ANSWER,
+    TrunkResult.WRONG_NUMBER: Outcome.WRONG_NUMBER,
+    TrunkResult.FAILED: Outcome.FAILED,
 }
 DialerFor = Callable[[Campaign], Dialer]
+Handoff = tuple[str, str | None]  # (attempt id, contact id; None: abandoned)
 
 
 def simulated_dialer(campaign: Campaign) -> Dialer:
@@ -141,12 +151,47 @@ def _connect(session: Session, attempt: DialAttempt, campaign: Campaign, at: dat
     attempt.answered_at = at
 
 
-def resolve_due(*, session: Session, now: datetime, agents: _Agents, report: Counter[str]) -> None:
+def record_progress(
+    *,
+    session: Session,
+    progress: Sequence[CallProgress],
+    report: Counter[str],
+    handoffs: list[Handoff] | None = None,
+) -> None:
+    """Store what the trunk signalled: ringing moves the attempt on, a final result makes it due.
+
+    An answer for an attempt that is no longer in flight (settled at its deadline, or deleted)
+    is hung up: no contact will ever take that call.
+    """
+    for p in progress:
+        attempt = session.get(DialAttempt, p.call_id)
+        if attempt is None or attempt.state not in IN_FLIGHT or p.result is None:
+            if p.result is TrunkResult.ANSWERED and handoffs is not None:
+                handoffs.append((p.call_id, None))
+            continue
+        if p.result is TrunkResult.RINGING:
+            attempt.state = "ringing"
+            report["ringing"] += 1
+            continue
+        attempt.trunk_result = p.result.value
+        attempt.trunk_status = p.sip_status
+        dialed = attempt.dialed_at or utcnow()
+        attempt.due_at = dialed + timedelta(seconds=p.after_seconds)
+
+
+def resolve_due(
+    *,
+    session: Session,
+    now: datetime,
+    agents: _Agents,
+    report: Counter[str],
+    handoffs: list[Handoff] | None = None,
+) -> None:
     """Settle campaign calls whose trunk result is due: connect, abandon, or retry later."""
     due = session.execute(
         select(DialAttempt)
         .where(
-            DialAttempt.state == "dialing",
+            DialAttempt.state.in_(IN_FLIGHT),
             DialAttempt.campaign_id.is_not(None),
             DialAttempt.due_at <= now,
         )
@@ -171,9 +216,16 @@ def resolve_due(*, session: Session, now: datetime, agents: _Agents, report: Cou
         else:
             outcome = TRUNK_OUTCOMES.get(result, Outcome.NO_ANSWER)
             attempt_service.apply_outcome(
-                session=session, attempt=attempt, outcome=outcome, actor=system, at=at
+                session=session,
+                attempt=attempt,
+                outcome=outcome,
+                actor=system,
+                at=at,
+                connected=False,
             )
             report[outcome.value] += 1
+        if result is TrunkResult.ANSWERED and handoffs is not None and not attempt.simulated:
+            handoffs.append((attempt.id, attempt.contact_id if attempt.connected else None))
         report["resolved"] += 1
 
 
@@ -214,7 +266,7 @@ def _window_stats(session: Session, campaign_id: str, now: datetime) -> dict[str
     base = (DialAttempt.campaign_id == campaign_id, DialAttempt.dialed_at > since)
     rows = session.execute(
         select(DialAttempt.trunk_result, DialAttempt.abandoned, DialAttempt.connected, func.count())
-        .where(*base, DialAttempt.state != "dialing")
+        .where(*base, DialAttempt.state.not_in(IN_FLIGHT))
         .group_by(DialAttempt.trunk_result, DialAttempt.abandoned, DialAttempt.connected)
     ).all()
     stats: Counter[str] = Counter()
@@ -226,7 +278,7 @@ def _window_stats(session: Session, campaign_id: str, now: datetime) -> dict[str
     stats["in_flight"] = session.execute(
         select(func.count())
         .select_from(DialAttempt)
-        .where(DialAttempt.campaign_id == campaign_id, DialAttempt.state == "dialing")
+        .where(DialAttempt.campaign_id == campaign_id, DialAttempt.state.in_(IN_FLIGHT))
     ).scalar_one()
     return dict(stats)
 
@@ -244,6 +296,11 @@ def pace_campaign(
     """Pace, gate and dial one running campaign."""
     if not _in_schedule(campaign, now):
         return
+    if not dialer.ready:  # members are not used up on a trunk that cannot call
+        report["trunk_unavailable"] += 1
+        return
+    if campaign.simulated != dialer.simulated:
+        campaign.simulated = dialer.simulated
     free, busy = agents.counts(campaign)
     stats = _window_stats(session, campaign.id, now)
     resolved = stats.get("resolved", 0)
@@ -320,9 +377,12 @@ def pace_campaign(
             customer=customer,
             purpose=purpose,
             at=now,
-            simulated=campaign.simulated,
+            simulated=dialer.simulated,
         )
-        attempt.due_at = now + timedelta(seconds=progress.after_seconds)
+        if progress.final:
+            attempt.due_at = now + timedelta(seconds=progress.after_seconds)
+        else:  # the trunk reports later; this deadline only settles a call whose report was lost
+            attempt.due_at = now + timedelta(seconds=dialer.ring_timeout) + SIGNAL_GRACE
         member.status = "in_progress"
         member.next_at = None
         report["dialed"] += 1
@@ -357,7 +417,9 @@ def place_call(
     session.add(attempt)
     session.flush()
     progress = dialer.dial(call_id=attempt.id, number=customer.phone or "")
-    attempt.trunk_result = progress.result.value
+    if progress.final:
+        attempt.trunk_result = progress.result.value if progress.result else None
+        attempt.trunk_status = progress.sip_status
     member.attempts += 1
     return attempt, progress
 
@@ -368,12 +430,19 @@ def tick(
     now: datetime | None = None,
     dialer_for: DialerFor = simulated_dialer,
     default_jurisdiction: str = DEFAULT_JURISDICTION,
+    progress: Sequence[CallProgress] = (),
+    handoffs: list[Handoff] | None = None,
 ) -> dict[str, int]:
-    """One runner step: settle due calls, then pace every running campaign."""
+    """One runner step: record trunk signals, settle due calls, pace every running campaign.
+
+    ``handoffs`` collects the answered real calls settled in this tick; the caller passes them
+    to the trunk once the transaction has committed.
+    """
     now = now or utcnow()
     report: Counter[str] = Counter()
     agents = _Agents(session)
-    resolve_due(session=session, now=now, agents=agents, report=report)
+    record_progress(session=session, progress=progress, report=report, handoffs=handoffs)
+    resolve_due(session=session, now=now, agents=agents, report=report, handoffs=handoffs)
     sweep_connected(session=session, report=report)
     campaigns = session.execute(
         select(Campaign)
@@ -404,20 +473,40 @@ class CampaignRunner:
     never dial the same member.
     """
 
-    def __init__(self, runtime: Any, *, tick_seconds: float = 1.0) -> None:
+    def __init__(
+        self, runtime: Any, *, tick_seconds: float = 1.0, trunk: Dialer | None = None
+    ) -> None:
         self.runtime = runtime
         self.tick_seconds = tick_seconds
+        self.trunk = trunk  # one shared trunk for every campaign; None: the simulated trunk
         self.task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.leader = LeaderLock(runtime.engine, ADVISORY_LOCK_ID)
+        self._unrecorded: list[CallProgress] = []  # signals of a tick whose transaction failed
 
-    def run_tick(self) -> dict[str, int]:
+    def dialer_for(self, campaign: Campaign) -> Dialer:
+        return self.trunk if self.trunk is not None else simulated_dialer(campaign)
+
+    def run_tick(self, now: datetime | None = None) -> dict[str, int]:
+        """One tick in its own transaction; answered real calls are handed off after commit."""
         if not self.leader.held():
             return {}
+        if self.trunk is not None:
+            self._unrecorded += self.trunk.updates()
+        handoffs: list[Handoff] = []
         with self.runtime.transaction() as session:
             result = tick(
-                session=session, default_jurisdiction=self.runtime.settings.default_jurisdiction
+                session=session,
+                now=now,
+                dialer_for=self.dialer_for,
+                default_jurisdiction=self.runtime.settings.default_jurisdiction,
+                progress=self._unrecorded,
+                handoffs=handoffs,
             )
+        self._unrecorded = []
+        if self.trunk is not None:
+            for attempt_id, contact_id in handoffs:
+                self.trunk.hand_off(call_id=attempt_id, contact_id=contact_id)
         self.ticks += 1
         return result
 
@@ -446,9 +535,27 @@ class CampaignRunner:
         self.leader.release()
 
 
+def make_trunk(runtime: Any, app: Any) -> Dialer | None:
+    """The trunk the settings choose: None for the simulated one, else a SipTrunk."""
+    settings = runtime.settings
+    if settings.outbound_dialer != "sip":
+        return None
+    from fincall.outbound.sip_trunk import SipTrunk
+
+    voice = getattr(app.state, "voice", None)
+    return SipTrunk(
+        endpoint=lambda: voice.endpoint if voice is not None else None,
+        loop=asyncio.get_running_loop(),
+        trunk_uri=str(settings.outbound_trunk_uri),
+        caller_id=settings.outbound_caller_id,
+        ring_timeout=settings.outbound_ring_timeout,
+        connect=voice.connect_outbound if voice is not None else None,
+    )
+
+
 async def runner_hook(runtime: Any, app: Any) -> Callable[[], Any]:
     """Background hook for ``create_app``: start the runner, return its stop function."""
-    runner = CampaignRunner(runtime)
+    runner = CampaignRunner(runtime, trunk=make_trunk(runtime, app))
     app.state.campaign_runner = runner
     runner.start()
     return runner.stop

@@ -110,6 +110,8 @@ def simulate(*, config: SimConfig, dialer: Dialer | None = None) -> SimReport:
             if next_customer >= len(numbers):
                 return
             progress = dialer.dial(call_id=f"sim-{seq}", number=numbers[next_customer])
+            if not progress.final:
+                raise ValueError("the simulation needs a trunk that knows each call's fate")
             next_customer += 1
             attempts += 1
             in_flight += 1

@@ -3,25 +3,27 @@
 Member upload answers 200 with a per-row report (valid rows imported, bad rows listed by line);
 with ``all_or_nothing=true`` a file with any bad row answers 422 with the same report and
 imports nothing. A national DNC registry file with any bad line answers 422 listing the lines.
+The campaign page has the same upload as a form; it shows the report on the page.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from fincall.auth.service import Principal
 from fincall.core.clock import utcnow
-from fincall.core.errors import Invalid
+from fincall.core.errors import DomainError, Invalid
 from fincall.customers import service as customers
 from fincall.outbound import attempts as attempt_service
 from fincall.outbound import dnc, events, reports
 from fincall.outbound import service as campaigns
 from fincall.outbound.analytics import metrics_csv
-from fincall.outbound.models import CampaignMember
+from fincall.outbound.errors import MemberImportRejected
+from fincall.outbound.models import Campaign, CampaignMember
 from fincall.outbound.rules import Purpose
 from fincall.outbound.runner import runner_hook
 from fincall.outbound.schemas import (
@@ -33,6 +35,7 @@ from fincall.outbound.schemas import (
     OutcomeIn,
 )
 from fincall.web.deps import require, runtime, unit_of_work
+from fincall.web.errors import STATUS_BY_KIND
 from fincall.web.templating import NAV, render
 
 router = APIRouter()
@@ -52,7 +55,12 @@ async def _read_text(upload: UploadFile) -> tuple[str, str]:
     try:
         return raw.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
-        raise Invalid(f"{name}: not UTF-8 text (byte {exc.start})", file=name) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise Invalid(
+            f"{name}: line {line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+            file=name,
+            line=line,
+        ) from None
 
 
 def _member_view(m: CampaignMember) -> dict[str, Any]:
@@ -432,11 +440,13 @@ def outbound_page(
     return render(request, "outbound_list.html", principal, campaigns=rows)
 
 
-@router.get(
-    "/outbound/campaigns/{campaign_id}", response_class=HTMLResponse, include_in_schema=False
-)
-def campaign_page(
-    campaign_id: str, request: Request, principal: Principal = Depends(require("outbound.read"))
+def _campaign_page(
+    request: Request,
+    principal: Principal,
+    campaign_id: str,
+    *,
+    upload: dict[str, Any] | None = None,
+    status_code: int = 200,
 ) -> Response:
     from fincall.auth.permissions import allowed
 
@@ -458,9 +468,61 @@ def campaign_page(
         request,
         "outbound_campaign.html",
         principal,
+        status_code=status_code,
         can_write=allowed(principal.role, "outbound.write"),
+        upload=upload,
         **data,
     )
+
+
+@router.get(
+    "/outbound/campaigns/{campaign_id}", response_class=HTMLResponse, include_in_schema=False
+)
+def campaign_page(
+    campaign_id: str, request: Request, principal: Principal = Depends(require("outbound.read"))
+) -> Response:
+    return _campaign_page(request, principal, campaign_id)
+
+
+@router.post(
+    "/outbound/campaigns/{campaign_id}/members/upload",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
+async def upload_members_page(
+    campaign_id: str,
+    request: Request,
+    file: UploadFile = File(...),
+    mode: Literal["valid_rows", "all_or_nothing"] = Form("valid_rows"),
+    default_region: str = Form("", max_length=2),
+    principal: Principal = Depends(require("outbound.write")),
+) -> Response:
+    """The page form of the member upload: the same import, the report shown on the page."""
+    upload: dict[str, Any] = {"file": file.filename or "upload.csv", "mode": mode}
+    status = 200
+    try:
+        text, name = await _read_text(file)
+        with unit_of_work(request) as session:
+            c: Campaign = campaigns.get(session=session, campaign_id=campaign_id)
+            result = campaigns.import_members_csv(
+                session=session,
+                campaign=c,
+                text=text,
+                filename=name,
+                actor=principal.actor,
+                default_region=default_region.strip().upper() or None,
+                all_or_nothing=mode == "all_or_nothing",
+            )
+        upload.update(result.to_dict(), outcome="imported")
+    except MemberImportRejected as exc:  # rolled back: nothing was imported
+        upload.update(exc.fields.get("report") or {}, outcome="rejected", message=exc.message)
+        status = 422
+    except DomainError as exc:  # unreadable file (named line), or a finished campaign
+        if exc.kind not in ("invalid", "conflict"):
+            raise
+        upload.update(outcome="refused", message=exc.message, added=0, errors=[])
+        status = STATUS_BY_KIND[exc.kind]
+    return _campaign_page(request, principal, campaign_id, upload=upload, status_code=status)
 
 
 def register(app: FastAPI) -> None:

@@ -50,3 +50,48 @@ def test_supervisor_sees_block_reasons_and_charts(demo_campaigns, page, live_url
     page.click("button[data-action=start]")
     page.wait_for_selector("button[data-action=pause]")
     assert page.inner_text("#campaign-status") == "running"
+
+
+def test_supervisor_uploads_members_csv_and_sees_the_report(page, live_url, world):
+    from sqlalchemy import func
+
+    from fincall.auth import audit
+    from fincall.customers.models import Customer
+    from fincall.outbound import service as campaigns
+    from fincall.outbound.models import CampaignMember
+
+    with world.runtime.transaction() as session:
+        campaign = campaigns.create(
+            session=session,
+            data={"name": "CSV upload", "purpose": "service", "queue_id": "cards"},
+            actor=audit.Actor.system(),
+        )
+        campaign_id = campaign.id
+        first, second = session.execute(
+            select(Customer.id).where(Customer.region == "CN").order_by(Customer.id).limit(2)
+        ).scalars()
+    page.goto(f"{live_url}/login?next=/outbound/campaigns/{campaign_id}")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", world.passwords["supervisor"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#member-upload form")
+    csv = f"customer_id,timezone\n{first},Asia/Shanghai\n{second},Mars/Olympus\n{second},\n"
+    page.set_input_files(
+        "#member-upload input[type=file]",
+        files=[{"name": "members.csv", "mimeType": "text/csv", "buffer": csv.encode()}],
+    )
+    page.click("#member-upload button[type=submit]")
+    page.wait_for_selector("#upload-report")
+    assert page.get_attribute("#upload-report", "data-outcome") == "imported"
+    assert page.inner_text("#upload-added") == "2"
+    bad = page.locator("#upload-errors tbody tr")
+    assert bad.count() == 1
+    assert bad.first.get_attribute("data-line") == "3"
+    assert "unknown timezone 'Mars/Olympus'" in bad.first.inner_text()
+    with world.runtime.transaction() as session:
+        added = session.execute(
+            select(func.count())
+            .select_from(CampaignMember)
+            .where(CampaignMember.campaign_id == campaign_id)
+        ).scalar_one()
+    assert added == 2

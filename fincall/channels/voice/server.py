@@ -70,7 +70,7 @@ class SipEndpoint(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.calls: dict[str, Call] = {}  # by SIP Call-ID
         self._server_txns: dict[tuple[str, str], tuple[SipMessage | None, float, Call | None]] = {}
-        self._client_txns: dict[str, asyncio.Queue[SipMessage]] = {}
+        self._client_txns: dict[tuple[str, str], asyncio.Queue[SipMessage]] = {}  # branch, method
         self._recent_invites: dict[str, SipMessage] = {}
         self.uac = UserAgentClient(self)
         self.tcp = tcp
@@ -200,10 +200,16 @@ class SipEndpoint(asyncio.DatagramProtocol):
         timeout: float = 30.0,
         record: bool = False,
         created: Callable[[Call], None] | None = None,
+        provisional: Callable[[int], None] | None = None,
     ) -> Call:
         """Call a registered user (agent softphone) or a SIP URI; returns the answered Call."""
         return await self.uac.dial(
-            target, caller=caller, timeout=timeout, record=record, created=created
+            target,
+            caller=caller,
+            timeout=timeout,
+            record=record,
+            created=created,
+            provisional=provisional,
         )
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # noqa: D102

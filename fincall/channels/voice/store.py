@@ -108,6 +108,27 @@ def start_contact(
         )
 
 
+def attach_call(runtime: Runtime, *, contact_id: str, sip_call_id: str, number: str) -> str:
+    """The call row of an answered campaign call whose contact exists; returns its language."""
+    with runtime.transaction() as session:
+        contact = contacts.get(session=session, contact_id=contact_id)
+        customer = session.get(Customer, contact.customer_id) if contact.customer_id else None
+        region = customer.region if customer is not None else None
+        session.add(
+            VoiceCall(
+                contact_id=contact.id,
+                sip_call_id=sip_call_id[:200],
+                caller=number[:80],
+                region=region,
+                started_at=contact.started_at,
+            )
+        )
+        contact.attributes = {**(contact.attributes or {}), "sip_call_id": sip_call_id[:200]}
+        if contact.language in LANGUAGES:
+            return str(contact.language)
+        return REGION_LANGUAGE.get(region or "", "en")
+
+
 def set_attributes(runtime: Runtime, *, contact_id: str, **values: Any) -> None:
     """Merge IVR results (language, intent, verified) into the contact's attributes."""
     with runtime.transaction() as session:
@@ -170,7 +191,7 @@ def call_ended(
         row = session.execute(
             select(VoiceCall).where(VoiceCall.sip_call_id == event.sip_call_id[:200])
         ).scalar_one_or_none()
-        if row is None:
+        if row is None or row.ended_at is not None:  # not a contact's call, or already stored
             return None
         now = event.at
         row.ended_at, row.end_reason = now, (event.end_reason or "")[:40]

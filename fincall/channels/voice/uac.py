@@ -32,6 +32,7 @@ class UserAgentClient:
 
     def __init__(self, endpoint: SipEndpoint) -> None:
         self.ep = endpoint
+        self._provisional: dict[str, Callable[[int], None]] = {}  # by Call-ID
 
     async def request(
         self,
@@ -42,9 +43,9 @@ class UserAgentClient:
         invite: bool = False,
     ) -> SipMessage:
         """Send a request, retransmit until a response, return the final response."""
-        branch = _branch(msg)
+        key = (_branch(msg), msg.method or "")  # a CANCEL shares its INVITE's branch (RFC 3261 9.1)
         queue: asyncio.Queue[SipMessage] = asyncio.Queue()
-        self.ep._client_txns[branch] = queue
+        self.ep._client_txns[key] = queue
         deadline = time.monotonic() + timeout
         interval, provisional = 0.5, False
         try:
@@ -66,11 +67,14 @@ class UserAgentClient:
                 provisional = True
                 if invite and msg.call_id in self.ep.calls:
                     self.ep.calls[msg.call_id].dialog.extra["provisional"] = str(resp.status)
+                    listener = self._provisional.get(msg.call_id)
+                    if listener is not None:
+                        listener(resp.status or 0)
         finally:
-            self.ep._client_txns.pop(branch, None)
+            self.ep._client_txns.pop(key, None)
 
     def on_response(self, msg: SipMessage, addr: tuple[str, int]) -> None:
-        queue = self.ep._client_txns.get(_branch(msg))
+        queue = self.ep._client_txns.get((_branch(msg), msg.cseq[1]))
         if queue is not None:
             queue.put_nowait(msg)
             return
@@ -107,8 +111,14 @@ class UserAgentClient:
         timeout: float = 30.0,
         record: bool = False,
         created: Callable[[Call], None] | None = None,
+        provisional: Callable[[int], None] | None = None,
     ) -> Call:
-        """Call a registered user (agent softphone) or a SIP URI; returns the answered Call."""
+        """Call a registered user (agent softphone) or a SIP URI; returns the answered Call.
+
+        ``timeout`` bounds the whole ringing: then the INVITE is cancelled (CallError with
+        ``reason="timeout"``); a refusal raises CallError with the SIP ``status``;
+        ``provisional`` hears each 1xx status (180, 183) as it arrives.
+        """
         if target.startswith("sip:"):
             uri, addr = target, host_port(target)
         else:
@@ -160,18 +170,22 @@ class UserAgentClient:
         if created is not None:
             created(call)
         await self.ep._emit(call, "started")
+        if provisional is not None:
+            self._provisional[dialog.call_id] = provisional
         try:
             resp = await self.request(invite, addr, timeout=timeout, invite=True)
         except TimeoutError:
             await self.cancel_outbound(call)
-            raise CallError("the agent phone did not answer", user=target) from None
+            raise CallError("the phone did not answer", user=target, reason="timeout") from None
+        finally:
+            self._provisional.pop(dialog.call_id, None)
         if call.ended:  # cancelled meanwhile
             raise CallError("the call was cancelled", user=target)
         status = resp.status or 0
         if status >= 300:
             self._ack_failure(invite, resp, addr)
             await self.ep._finish(call, f"rejected-{status}")
-            raise CallError("the agent phone refused the call", user=target, status=status)
+            raise CallError("the phone refused the call", user=target, status=status)
         dialog.remote_tag = tag_of(resp.get("To"))
         dialog.remote_target = uri_of(resp.get("Contact") or "") or uri
         dialog.route_set = list(reversed(resp.get_all("Record-Route")))  # UAC: reversed

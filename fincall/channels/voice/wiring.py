@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fincall.channels.voice import credentials, store
-from fincall.channels.voice.call import CallEvent
+from fincall.channels.voice.call import Call, CallEvent
 from fincall.channels.voice.ivr.handler import CallBroker, IvrHandler
 from fincall.channels.voice.retention import policy_from_env
 from fincall.channels.voice.server import SipEndpoint
@@ -108,9 +108,28 @@ class VoiceChannel:
         self._unsubscribe = []
         self._executor.shutdown(wait=False)
 
+    async def connect_outbound(self, call: Call, contact_id: str) -> None:
+        """An answered campaign call whose contact the runner queued: keep it, hold, bridge."""
+        language = await asyncio.to_thread(
+            store.attach_call,
+            self.runtime,
+            contact_id=contact_id,
+            sip_call_id=call.dialog.call_id,
+            number=call.called,
+        )
+        if call.ended:  # the customer hung up before the call row existed
+            await self.on_call_event(call.event("ended"))
+            return
+        handler = self.handler or self.make_handler()
+        handler.endpoint = handler.endpoint or self.endpoint
+        await handler.on_outbound(call, contact_id=contact_id, language=language)
+
     async def on_call_event(self, event: CallEvent) -> None:
-        """After an inbound hang-up: store the recording, close or hand on the contact."""
-        if event.kind != "ended" or event.direction != "inbound":
+        """After a hang-up of a contact's call: store the recording, close or hand on the contact.
+
+        Agent legs have no call row of their own and are skipped by ``store.call_ended``.
+        """
+        if event.kind != "ended":
             return
         contact_id = await asyncio.to_thread(
             store.call_ended, self.runtime, event=event, policy=self.policy

@@ -254,6 +254,22 @@ class IvrHandler:
             store.enqueue, self.runtime, contact_id=cc.contact_id, queue_id=queue_id
         )
         call.attributes["queue"] = queue_id
+        await self._wait_for_agent(call, step, lang, notices)
+
+    async def on_outbound(self, call: Call, *, contact_id: str, language: str) -> None:
+        """An answered campaign call whose contact is already queued: hold, bridge to the agent."""
+        call.attributes["contact_id"] = contact_id
+        notices = self.broker.attach(contact_id, call)
+        try:
+            step = next(s for s in self.flow.steps.values() if s.kind == "queue")
+            await self._wait_for_agent(call, step, language, notices)
+        finally:
+            self.broker.detach(contact_id)
+
+    async def _wait_for_agent(
+        self, call: Call, step: Step, lang: str, notices: asyncio.Queue[RoutingNotice]
+    ) -> None:
+        """Hold music and announcements until an agent is connected, then bridge to them."""
         await self.say(call, step.text("prompt", lang), lang)
         every = float(step.data.get("announce_every", 30))
         music = hold_music(every)
