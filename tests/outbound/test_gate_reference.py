@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -160,6 +161,22 @@ def _rules(
 
 
 @st.composite
+def near_a_threshold(
+    draw: st.DrawFn, at: datetime, rules: GateRules, purpose: Purpose, customer: GateCustomer
+) -> datetime:
+    """An instant a few seconds from a wall-clock edge of the rules on ``at``'s local day."""
+    pr = rules.purposes[purpose]
+    edges = [time(0, 0), pr.window.start, pr.window.end]
+    for policy in (pr.weekend, pr.holiday):
+        if policy.window is not None:
+            edges += [policy.window.start, policy.window.end]
+    key = customer.timezone if customer.timezone in ZONES else rules.default_timezone
+    tz = ZoneInfo(key)
+    wall = datetime.combine(at.astimezone(tz).date(), draw(st.sampled_from(edges)), tz)
+    return wall.astimezone(UTC) + timedelta(seconds=draw(st.integers(-90, 90)))
+
+
+@st.composite
 def gate_rules(draw: st.DrawFn) -> GateRules:
     if draw(st.integers(0, 3)) == 0:
         return BOOK.get(draw(st.sampled_from(sorted(BOOK.jurisdictions))))
@@ -260,6 +277,8 @@ def _exact(decision: GateDecision) -> tuple[Any, ...]:
     data=st.data(),
 )
 def test_gate_matches_the_reference(customer, purpose, at, rules, data) -> None:
+    if data.draw(st.booleans()):
+        at = data.draw(near_a_threshold(at, rules, purpose, customer))
     history = data.draw(histories(at))
     dnc = data.draw(dnc_states(at, customer.phone))
     if data.draw(st.booleans()):
