@@ -115,10 +115,12 @@ def evaluate(
         or (pr.requires_consent and not customer.consent_marketing)
         or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
     )
+    if counted is None and not statics and cd.open is not None and cd.open <= at < cd.close:  # type: ignore[attr-defined, operator]
+        return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, key, True)  # type: ignore[arg-type]
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    blocks = tuple(Block(rule, reason, until) for rule, until, reason in verdicts)
+    blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
     limit = at + HORIZON
     next_at: datetime | None = None
     for _ in range(MAX_STEPS):
@@ -154,17 +156,20 @@ def _latest(verdicts: list[_Verdict]) -> datetime | None:
 
 
 def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose) -> _Counted:
-    times: list[datetime] = []
-    connected: list[datetime] = []
-    every = plan.rules.cap_scope == "all"
-    for a in history:
-        if every or a.purpose is None or a.purpose is purpose:
-            at = a.at if a.at.tzinfo is UTC else a.at.astimezone(UTC)
-            times.append(at)
-            if a.connected:
-                connected.append(at)
+    if plan.rules.cap_scope == "all":
+        times = [a.at for a in history]
+        connected = [a.at for a in history if a.connected]
+    else:
+        mine = [a for a in history if a.purpose is None or a.purpose is purpose]
+        times = [a.at for a in mine]
+        connected = [a.at for a in mine if a.connected]
     if not times or (len(times) < plan.min_attempt_cap and len(connected) < plan.min_connected_cap):
         return None
+    for at in times:
+        if at.tzinfo is not UTC:  # same instants, but in UTC as the clearing times are
+            times = [x.astimezone(UTC) for x in times]
+            connected = [x.astimezone(UTC) for x in connected]
+            break
     times.sort()
     connected.sort()
     return times, connected
@@ -226,8 +231,10 @@ def _cap_verdicts(
     if n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap:
         return
     pr = plan.rules
-    n_day = max(hi - max(lo, bisect_left(times, ld.start)), 0)
-    c_day = max(c_hi - max(c_lo, bisect_left(connected, ld.start)), 0)
+    first = bisect_left(times, ld.start)  # at or after the local midnight (never after t)
+    n_day = hi - (first if first > lo else lo)
+    first = bisect_left(connected, ld.start)
+    c_day = c_hi - (first if first > c_lo else c_lo)
     day_cap, week_cap = pr.daily_attempt_cap, pr.weekly_attempt_cap
     if day_cap is not None and n_day >= day_cap:
         reason = ""
