@@ -226,16 +226,22 @@ def _cap_verdicts(
     """Append the cap verdicts at ``t``, counting attempts in (t - 7 days, t] by bisection."""
     week_start = t - WEEK
     lo, hi = bisect_right(times, week_start), bisect_right(times, t)
-    c_lo, c_hi = bisect_right(connected, week_start), bisect_right(connected, t)
+    if connected:
+        c_lo, c_hi = bisect_right(connected, week_start), bisect_right(connected, t)
+    else:
+        c_lo = c_hi = 0
     n_week, c_week = hi - lo, c_hi - c_lo
     if n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap:
         return
     pr = plan.rules
-    first = bisect_left(times, ld.start)  # at or after the local midnight (never after t)
-    n_day = hi - (first if first > lo else lo)
-    first = bisect_left(connected, ld.start)
-    c_day = c_hi - (first if first > c_lo else c_lo)
     day_cap, week_cap = pr.daily_attempt_cap, pr.weekly_attempt_cap
+    n_day = c_day = 0
+    if n_week and (day_cap is not None or pr.daily_connected_cap is not None):
+        first = bisect_left(times, ld.start)  # at or after the local midnight (never after t)
+        n_day = hi - (first if first > lo else lo)
+        if c_week:
+            first = bisect_left(connected, ld.start)
+            c_day = c_hi - (first if first > c_lo else c_lo)
     if day_cap is not None and n_day >= day_cap:
         reason = ""
         if why:
