@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from fincall.core.errors import Invalid
 from fincall.outbound.gate_general import (
@@ -117,7 +118,7 @@ def evaluate(
     )
     if counted is None and not statics and cd.open is not None and cd.open <= at < cd.close:  # type: ignore[attr-defined, operator]
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, key, True)  # type: ignore[arg-type]
+    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)  # type: ignore[arg-type]
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
@@ -127,17 +128,20 @@ def evaluate(
         t = _latest(verdicts)
         if t is None or t > limit:
             break
-        local = t.astimezone(tz)
-        day = local.date()
-        cd = plan.calling_days.get((key, day), _MISSING)
-        if cd is _MISSING:
-            cd = calling_day(plan, rules, key, day)
+        if cd is not None and cd.day.start <= t < cd.day.end:  # type: ignore[union-attr]
+            local = None  # the same uniform local day: its wall clock is read only if needed
+        else:
+            local = t.astimezone(tz)
+            day = local.date()
+            cd = plan.calling_days.get((key, day), _MISSING)
+            if cd is _MISSING:
+                cd = calling_day(plan, rules, key, day)
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
             verdicts = blocks_at(plan, rules, customer, dnc, hist, [(key, tz)], t, False, pname)
         else:
-            verdicts = _verdicts(plan, cd, local, t, counted, customer, dnc, statics, key, False)  # type: ignore[arg-type]
+            verdicts = _verdicts(plan, cd, local, t, counted, customer, dnc, statics, tz, False)  # type: ignore[arg-type]
         if not verdicts:
             next_at = t
             break
@@ -178,19 +182,21 @@ def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose)
 def _verdicts(
     plan: GatePlan,
     cd: CallingDay,
-    local: datetime,
+    local: datetime | None,
     t: datetime,
     counted: _Counted,
     customer: GateCustomer,
     dnc: DncState,
     statics: bool,
-    key: str,
+    tz: ZoneInfo,
     why: bool,
 ) -> list[_Verdict]:
-    """Every rule blocking at ``t`` (``local`` is ``t`` on the wall clock of ``cd``'s day), in
-    rule order, with reasons when ``why``."""
+    """Every rule blocking at ``t`` (on ``cd``'s local day; ``local`` is ``t`` in ``tz`` or
+    None when not yet converted), in rule order, with reasons when ``why``."""
     out: list[_Verdict] = []
     if cd.open is None or not cd.open <= t < cd.close:  # type: ignore[operator]
+        if local is None:
+            local = t.astimezone(tz)
         secs = local.hour * 3600 + local.minute * 60 + local.second
         for check in cd.checks:
             if secs < check.lo:
@@ -207,7 +213,7 @@ def _verdicts(
                     reason = f"{check.head}{local.hour:02d}:{local.minute:02d}{check.tail}"
             out.append((check.rule, until, reason))
     if counted is not None:
-        _cap_verdicts(plan, counted[0], counted[1], t, cd.day, key, why, out)
+        _cap_verdicts(plan, counted[0], counted[1], t, cd.day, tz.key, why, out)
     if statics:
         out += static_rules(plan, customer, dnc, t, why, plan.purpose)
     return out
