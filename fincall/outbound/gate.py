@@ -108,7 +108,6 @@ def evaluate(
             plan=plan, customer=customer, purpose=purpose, at=at, history=history, rules=rules,
             dnc=dnc, zones=[(key, tz)], zone_keys=zone_keys, source=source,
         )  # fmt: skip
-    counted = _counted(plan, history, purpose) if history and plan.has_caps else None
     pr = plan.rules
     statics = bool(
         dnc.internal
@@ -116,8 +115,10 @@ def evaluate(
         or (pr.requires_consent and not customer.consent_marketing)
         or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
     )
-    if counted is None and not statics and cd.open is not None and cd.open <= at < cd.close:  # type: ignore[attr-defined, operator]
-        return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
+    if not statics and cd.open is not None and cd.open <= at < cd.close:  # type: ignore[attr-defined, operator]
+        if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):  # type: ignore[attr-defined]
+            return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
+    counted = _counted(plan, history, purpose) if history and plan.has_caps else None
     verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)  # type: ignore[arg-type]
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
@@ -136,6 +137,10 @@ def evaluate(
             cd = plan.calling_days.get((key, day), _MISSING)
             if cd is _MISSING:
                 cd = calling_day(plan, rules, key, day)
+        if cd is not None and counted is None and not statics and cd.open is not None:  # type: ignore[attr-defined]
+            if cd.open <= t < cd.close:  # type: ignore[attr-defined, operator]
+                next_at = t  # only the time rules could block, and the day is open at t
+                break
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
@@ -157,6 +162,36 @@ def _latest(verdicts: list[_Verdict]) -> datetime | None:
         if latest is None or until > latest:
             latest = until
     return latest
+
+
+def _caps_pass(
+    plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose, t: datetime, ld: LocalDay
+) -> bool:
+    """True when no cap blocks at ``t`` (one counting pass; the same counts as
+    ``_cap_verdicts``)."""
+    every = plan.rules.cap_scope == "all"
+    week_start, day_start = t - WEEK, ld.start
+    counted = n_week = n_day = c_week = c_day = 0
+    for a in history:
+        if every or a.purpose is None or a.purpose is purpose:
+            counted += 1
+            at = a.at
+            if week_start < at <= t:
+                n_week += 1
+                today = at >= day_start
+                n_day += today
+                if a.connected:
+                    c_week += 1
+                    c_day += today
+    if not counted or (n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap):
+        return True
+    pr = plan.rules
+    return not (
+        (pr.daily_attempt_cap is not None and n_day >= pr.daily_attempt_cap)
+        or (pr.weekly_attempt_cap is not None and n_week >= pr.weekly_attempt_cap)
+        or (pr.daily_connected_cap is not None and c_day >= pr.daily_connected_cap)
+        or (pr.weekly_connected_cap is not None and c_week >= pr.weekly_connected_cap)
+    )
 
 
 def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose) -> _Counted:
