@@ -59,7 +59,6 @@ __all__ = [
 _Verdict = tuple[str, datetime | None, str]
 # Attempt instants the caps count, sorted: (all, connected); None when no cap can ever block.
 _Counted = tuple[list[datetime], list[datetime]] | None
-_MISSING = object()
 
 
 def evaluate(
@@ -100,8 +99,10 @@ def evaluate(
             )  # fmt: skip
     local = at.astimezone(tz)
     day = local.date()
-    cd = plan.calling_days.get((key, day), _MISSING)
-    if cd is _MISSING:
+    cd: CallingDay | None
+    try:
+        cd = plan.calling_days[(key, day)]
+    except KeyError:
         cd = calling_day(plan, rules, key, day)
     if cd is None:
         return decide(
@@ -115,11 +116,11 @@ def evaluate(
         or (pr.requires_consent and not customer.consent_marketing)
         or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
     )
-    if not statics and cd.open is not None and cd.open <= at < cd.close:  # type: ignore[attr-defined, operator]
-        if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):  # type: ignore[attr-defined]
+    if not statics and cd.open <= at < cd.close:
+        if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):
             return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     counted = _counted(plan, history, purpose) if history and plan.has_caps else None
-    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)  # type: ignore[arg-type]
+    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
@@ -129,24 +130,23 @@ def evaluate(
         t = _latest(verdicts)
         if t is None or t > limit:
             break
-        if cd is not None and cd.day.start <= t < cd.day.end:  # type: ignore[union-attr]
-            local = None  # the same uniform local day: its wall clock is read only if needed
-        else:
-            local = t.astimezone(tz)
-            day = local.date()
-            cd = plan.calling_days.get((key, day), _MISSING)
-            if cd is _MISSING:
+        wall: datetime | None = None  # on the same uniform local day: read when needed
+        if cd is None or not cd.day.start <= t < cd.day.end:
+            wall = t.astimezone(tz)
+            day = wall.date()
+            try:
+                cd = plan.calling_days[(key, day)]
+            except KeyError:
                 cd = calling_day(plan, rules, key, day)
-        if cd is not None and counted is None and not statics and cd.open is not None:  # type: ignore[attr-defined]
-            if cd.open <= t < cd.close:  # type: ignore[attr-defined, operator]
-                next_at = t  # only the time rules could block, and the day is open at t
-                break
+        if cd is not None and counted is None and not statics and cd.open <= t < cd.close:
+            next_at = t  # only the time rules could block, and the day is open at t
+            break
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
             verdicts = blocks_at(plan, rules, customer, dnc, hist, [(key, tz)], t, False, pname)
         else:
-            verdicts = _verdicts(plan, cd, local, t, counted, customer, dnc, statics, tz, False)  # type: ignore[arg-type]
+            verdicts = _verdicts(plan, cd, wall, t, counted, customer, dnc, statics, tz, False)
         if not verdicts:
             next_at = t
             break
@@ -229,7 +229,7 @@ def _verdicts(
     """Every rule blocking at ``t`` (on ``cd``'s local day; ``local`` is ``t`` in ``tz`` or
     None when not yet converted), in rule order, with reasons when ``why``."""
     out: list[_Verdict] = []
-    if cd.open is None or not cd.open <= t < cd.close:  # type: ignore[operator]
+    if not cd.open <= t < cd.close:
         if local is None:
             local = t.astimezone(tz)
         secs = local.hour * 3600 + local.minute * 60 + local.second

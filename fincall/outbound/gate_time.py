@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fincall.outbound.localtime import day_bounds, next_wall, zone
@@ -50,7 +51,7 @@ class GatePlan:
     has_caps: bool
     min_attempt_cap: int  # smallest attempt cap (a large number when there is none)
     min_connected_cap: int
-    day_cache: dict[tuple[str, date], object]
+    day_cache: dict[tuple[str, date], Any]  # the general algorithm's open intervals
     labels: tuple[str, str, str]
     calling_days: dict[tuple[str, date], CallingDay | None] = field(default_factory=dict)
 
@@ -165,13 +166,14 @@ class DayCheck:
 class CallingDay:
     """One purpose's time rules on one uniform local day in one zone.
 
-    Every time rule passes in [``open``, ``close``) (None: at no instant of the day); outside
-    it ``checks`` (in rule order: calling window, holiday, weekend) say which rules block.
+    Every time rule passes in [``open``, ``close``) (empty when no instant of the day passes);
+    outside it ``checks`` (in rule order: calling window, holiday, weekend) say which rules
+    block.
     """
 
     day: LocalDay
-    open: datetime | None
-    close: datetime | None
+    open: datetime
+    close: datetime
     checks: tuple[DayCheck, ...]
 
 
@@ -231,7 +233,7 @@ def _build_calling_day(
         closed |= plan.weekend_mode is DayMode.BLOCKED
         lo, hi = max(lo, plan.weekend_start), min(hi, plan.weekend_end)
     if closed or lo >= hi:
-        return CallingDay(ld, None, None, tuple(checks))
+        return CallingDay(ld, ld.start, ld.start, tuple(checks))
     return CallingDay(
         ld, ld.start + timedelta(seconds=lo), ld.start + timedelta(seconds=hi), tuple(checks)
     )

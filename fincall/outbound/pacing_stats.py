@@ -62,7 +62,11 @@ def _handle_seconds(session: Session, scope: Any, since: datetime) -> Measured |
         .order_by(DialAttempt.dialed_at.desc())
         .limit(MAX_HANDLE_SAMPLES)
     ).all()
-    spans = [(ended - answered).total_seconds() for answered, ended in rows if ended >= answered]
+    spans = [
+        (ended - answered).total_seconds()
+        for answered, ended in rows
+        if answered is not None and ended is not None and ended >= answered
+    ]
     return Measured(sum(spans) / len(spans), len(spans)) if spans else None
 
 
