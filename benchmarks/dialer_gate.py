@@ -1,6 +1,10 @@
 """Outbound benchmark: compliance-gate decisions per second over 1,000,000 synthetic customers
 with attempt history, next to a naive baseline, and a simulated 50-agent predictive day.
 
+Every timed chunk is also decided by the frozen reference gate (tests/outbound/gate_reference.py)
+in the same process: the benchmark counts decisions that differ in any field (must be 0) and
+reports the speed-up over the reference.
+
 Run: python benchmarks/dialer_gate.py [--sample 200000] [--population 1000000]
 The last line printed is one JSON object with every figure.
 """
@@ -8,6 +12,7 @@ The last line printed is one JSON object with every figure.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -30,6 +35,7 @@ from fincall.outbound.gate import (  # noqa: E402
     GateCustomer,
     evaluate,
 )
+from fincall.outbound.gate_types import GateDecision  # noqa: E402
 from fincall.outbound.pacing import DialMode  # noqa: E402
 from fincall.outbound.rules import Purpose, load_rulebook  # noqa: E402
 from fincall.outbound.simulation import SimConfig, simulate  # noqa: E402
@@ -53,6 +59,8 @@ REGIONS = [
     ),
 ]
 PURPOSES = list(Purpose)
+BLOCK = 2_000  # decisions timed at a time, gate and reference in turn
+REFERENCE_PATH = Path(__file__).resolve().parents[1] / "tests" / "outbound" / "gate_reference.py"
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 WEEK_S = 7 * 86400
 
@@ -140,11 +148,42 @@ def naive_allowed(customer, purpose, at, history, rules, national) -> bool:
     return ok
 
 
-def run_gate(pop, book, sample, chunk: int, *, campaign_hours: bool):
-    """Time the gate over ``sample`` in chunks (inputs are built outside the timed part)."""
+def load_reference():
+    """The frozen reference gate's ``evaluate``."""
+    spec = importlib.util.spec_from_file_location("gate_reference", REFERENCE_PATH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gate_reference"] = module
+    spec.loader.exec_module(module)
+    return module.evaluate
+
+
+def exact(decision: GateDecision) -> tuple:
+    """Every field of a decision, instants with their UTC offsets."""
+
+    def instant(value):
+        return value.isoformat() if value is not None else None
+
+    return (
+        decision.allowed,
+        decision.purpose,
+        instant(decision.at),
+        tuple((b.rule, b.reason, instant(b.until)) for b in decision.blocks),
+        instant(decision.next_allowed_at),
+        decision.timezones,
+        decision.timezone_source,
+        decision.jurisdiction,
+    )
+
+
+def run_gate(pop, book, sample, chunk: int, *, campaign_hours: bool, reference, ref_sample: int):
+    """Time the gate over ``sample`` in chunks (inputs are built outside the timed part), and
+    the reference gate over the first ``ref_sample`` of them, block by block in turn."""
     label = "weekday 09:00-18:00 local" if campaign_hours else "any time of the week"
     decided = allowed = with_next = blocks = 0
     wall = cpu = 0.0
+    ref_decided = mismatches = 0
+    ref_cpu = same_cpu = 0.0
     reasons: dict[str, int] = {}
     for start in range(0, len(sample), chunk):
         cases = []
@@ -154,13 +193,31 @@ def run_gate(pop, book, sample, chunk: int, *, campaign_hours: bool):
             )
             dnc = DncState(internal=internal, national=pop.national_numbers)
             cases.append((customer, purpose, at, history, book.get(jurisdiction), dnc))
-        w0, c0 = time.perf_counter(), time.process_time()
-        decisions = [
-            evaluate(customer=c, purpose=p, at=a, history=h, rules=r, dnc=d)
-            for c, p, a, h, r, d in cases
-        ]
-        wall += time.perf_counter() - w0
-        cpu += time.process_time() - c0
+        # Gate and reference take turns on blocks of the chunk, so that a change in the load
+        # of a shared machine weighs on both alike; the speed-up compares CPU time.
+        decisions = []
+        for b in range(0, len(cases), BLOCK):
+            block = cases[b : b + BLOCK]
+            w0, c0 = time.perf_counter(), time.process_time()
+            got = [
+                evaluate(customer=c, purpose=p, at=a, history=h, rules=r, dnc=d)
+                for c, p, a, h, r, d in block
+            ]
+            elapsed = time.process_time() - c0
+            wall += time.perf_counter() - w0
+            cpu += elapsed
+            decisions += got
+            if ref_decided >= ref_sample:
+                continue
+            c0 = time.process_time()
+            expected = [
+                reference(customer=c, purpose=p, at=a, history=h, rules=r, dnc=d)
+                for c, p, a, h, r, d in block
+            ]
+            ref_cpu += time.process_time() - c0
+            same_cpu += elapsed
+            ref_decided += len(block)
+            mismatches += sum(exact(x) != exact(y) for x, y in zip(got, expected, strict=True))
         for decision in decisions:
             decided += 1
             allowed += decision.allowed
@@ -174,7 +231,21 @@ def run_gate(pop, book, sample, chunk: int, *, campaign_hours: bool):
     print(f"  allowed {allowed / decided:.1%}; blocked with a next allowed time "
           f"{(with_next - allowed) / max(decided - allowed, 1):.1%}")  # fmt: skip
     print("  block reasons: " + ", ".join(f"{k}={v:,}" for k, v in sorted(reasons.items())))
-    return rate_wall, rate_cpu, allowed / decided, blocks / max(decided - allowed, 1), decided
+    ref_rate = ref_decided / ref_cpu if ref_cpu else 0.0
+    speedup = ref_cpu / same_cpu if same_cpu else 0.0
+    print(f"  reference gate on {ref_decided:,} of them: {ref_rate:,.0f}/s CPU; "
+          f"{mismatches} decisions differ; speed-up {speedup:.2f}x")  # fmt: skip
+    return {
+        "rate_wall": rate_wall,
+        "rate_cpu": rate_cpu,
+        "allowed_share": allowed / decided,
+        "blocks_per_blocked": blocks / max(decided - allowed, 1),
+        "decided": decided,
+        "ref_rate": ref_rate,
+        "ref_decided": ref_decided,
+        "mismatches": mismatches,
+        "speedup": speedup,
+    }
 
 
 def main() -> None:
@@ -184,6 +255,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=50_000)
     parser.add_argument("--naive", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reference-sample", type=int, default=200_000)
     args = parser.parse_args()
 
     book = load_rulebook()
@@ -199,9 +271,25 @@ def main() -> None:
     rng = np.random.default_rng(args.seed + 1)
     sample = rng.choice(pop.size, size=min(args.sample, pop.size), replace=False)
 
-    any_time = run_gate(pop, book, sample, args.chunk, campaign_hours=False)
-    rate_wall, rate_cpu, allowed_share, blocks_per_blocked, decided = any_time
-    business = run_gate(pop, book, sample[: args.sample // 4], args.chunk, campaign_hours=True)
+    reference = load_reference()
+    any_time = run_gate(
+        pop,
+        book,
+        sample,
+        args.chunk,
+        campaign_hours=False,
+        reference=reference,
+        ref_sample=args.reference_sample,
+    )
+    business = run_gate(
+        pop,
+        book,
+        sample[: args.sample // 4],
+        args.chunk,
+        campaign_hours=True,
+        reference=reference,
+        ref_sample=args.reference_sample // 4,
+    )
 
     naive_cases = [pop.case(int(i)) for i in sample[: args.naive]]
     w0 = time.perf_counter()
@@ -231,15 +319,21 @@ def main() -> None:
         "python_reference_us": round(reference_us, 2),
         "population": pop.size,
         "history_attempts": n_attempts,
-        "gate_decisions": decided,
-        "gate_decisions_per_s": round(rate_wall),
-        "gate_decisions_per_s_cpu": round(rate_cpu),
-        "gate_allowed_share": round(allowed_share, 4),
-        "gate_mean_blocks_when_blocked": round(blocks_per_blocked, 3),
-        "gate_campaign_hours_decisions_per_s": round(business[0]),
-        "gate_campaign_hours_decisions_per_s_cpu": round(business[1]),
-        "gate_campaign_hours_allowed_share": round(business[2], 4),
+        "gate_decisions": any_time["decided"],
+        "gate_decisions_per_s": round(any_time["rate_wall"]),
+        "gate_decisions_per_s_cpu": round(any_time["rate_cpu"]),
+        "gate_allowed_share": round(any_time["allowed_share"], 4),
+        "gate_mean_blocks_when_blocked": round(any_time["blocks_per_blocked"], 3),
+        "gate_campaign_hours_decisions_per_s": round(business["rate_wall"]),
+        "gate_campaign_hours_decisions_per_s_cpu": round(business["rate_cpu"]),
+        "gate_campaign_hours_allowed_share": round(business["allowed_share"], 4),
         "naive_decisions_per_s": round(naive_rate),
+        "reference_decisions": any_time["ref_decided"] + business["ref_decided"],
+        "reference_decisions_per_s_cpu": round(any_time["ref_rate"]),
+        "reference_campaign_hours_decisions_per_s_cpu": round(business["ref_rate"]),
+        "reference_mismatches": any_time["mismatches"] + business["mismatches"],
+        "speedup_vs_reference": round(any_time["speedup"], 3),
+        "speedup_vs_reference_campaign_hours": round(business["speedup"], 3),
         "sim_agents": 50,
         "sim_hours": 8,
         "sim_seeds": 3,

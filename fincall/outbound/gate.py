@@ -3,20 +3,32 @@ rules, do-not-call state) to allowed, or blocked with every blocking rule and wh
 customer becomes callable again.
 
 Invariant: ``next_allowed_at`` is the earliest instant at or after ``at`` at which every rule
-passes. It is found by walking forward: at each candidate instant every blocking rule reports
-the first instant at which it alone stops blocking (it blocks without interruption until then),
-and the walk jumps to the latest of those. DST gaps and folds are resolved by ``local_to_utc``.
+passes, found by the walk described in ``gate_general``. For a customer in one zone, on local
+days without a clock change, each step of the walk reads the day's precomputed time rules
+(``gate_time.calling_day``) and counts attempts by bisection over their sorted instants; on
+any other day, and for customers with several candidate zones, the step is the general one.
+Either way the decision is the same, reason for reason and instant for instant.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from fincall.core.errors import Invalid
+from fincall.outbound.gate_general import (
+    HORIZON,
+    MAX_STEPS,
+    RULE_IDS,
+    WEEK,
+    blocks_at,
+    decide,
+    hist_pairs,
+    static_rules,
+)
+from fincall.outbound.gate_time import CallingDay, GatePlan, LocalDay, calling_day, plan_for
 from fincall.outbound.gate_types import (
     AttemptRecord,
     Block,
@@ -25,8 +37,8 @@ from fincall.outbound.gate_types import (
     GateCustomer,
     GateDecision,
 )
-from fincall.outbound.localtime import day_bounds, next_wall, zone
-from fincall.outbound.rules import WEEKDAYS, DayMode, GateRules, Purpose, PurposeRules
+from fincall.outbound.localtime import zone
+from fincall.outbound.rules import GateRules, Purpose
 from fincall.outbound.zones import holidays_for, resolve_zones, zones_for_phone
 
 __all__ = [
@@ -43,430 +55,10 @@ __all__ = [
     "zones_for_phone",
 ]
 
-RULE_IDS: tuple[str, ...] = (
-    "calling_window",
-    "holiday",
-    "weekend",
-    "daily_attempt_cap",
-    "weekly_attempt_cap",
-    "connected_cap",
-    "internal_dnc",
-    "national_dnc",
-    "no_marketing_consent",
-    "customer_do_not_call",
-)
-_ORDER = {rule: i for i, rule in enumerate(RULE_IDS)}
-_TIME_RULES = frozenset({"calling_window", "weekend", "holiday"})
-_WEEK = timedelta(days=7)
-_DAY = timedelta(days=1)
-_MIDNIGHT = time(0, 0)
-_TICK = timedelta(microseconds=1)
-_HORIZON = timedelta(days=400)
-_MAX_STEPS = 500
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    rules: PurposeRules
-    win_start: int
-    win_end: int
-    weekend_mode: DayMode
-    weekend_start: int
-    weekend_end: int
-    holiday_mode: DayMode
-    holiday_start: int
-    holiday_end: int
-    weekend_start_t: time
-    holiday_start_t: time
-    dnc_from: frozenset[Purpose]
-    has_caps: bool
-    min_attempt_cap: int  # smallest attempt cap (a large number when there is none)
-    min_connected_cap: int
-    day_cache: dict[tuple[str, date], Any]
-    labels: tuple[str, str, str]
-
-
-def _seconds(value: time) -> int:
-    return value.hour * 3600 + value.minute * 60 + value.second
-
-
-def _compile(pr: PurposeRules) -> _Plan:
-    wk = pr.weekend.window or pr.window
-    hol = pr.holiday.window or pr.window
-    return _Plan(
-        pr,
-        _seconds(pr.window.start),
-        _seconds(pr.window.end),
-        pr.weekend.mode,
-        _seconds(wk.start),
-        _seconds(wk.end),
-        pr.holiday.mode,
-        _seconds(hol.start),
-        _seconds(hol.end),
-        wk.start,
-        hol.start,
-        pr.internal_dnc_from,
-        any(
-            c is not None
-            for c in (
-                pr.daily_attempt_cap,
-                pr.weekly_attempt_cap,
-                pr.daily_connected_cap,
-                pr.weekly_connected_cap,
-            )
-        ),
-        min(c for c in (pr.daily_attempt_cap, pr.weekly_attempt_cap, 1 << 30) if c is not None),
-        min(c for c in (pr.daily_connected_cap, pr.weekly_connected_cap, 1 << 30) if c is not None),
-        {},
-        (pr.window.label(), wk.label(), hol.label()),
-    )
-
-
-def _plan(rules: GateRules, purpose: Purpose) -> _Plan:
-    plans = rules.__dict__.get("_gate_plans")
-    if plans is None:
-        plans = {p: _compile(pr) for p, pr in rules.purposes.items()}
-        object.__setattr__(rules, "_gate_plans", plans)
-    return plans[purpose]
-
-
 # One rule's verdict: (rule id, until or None for never, reason or "" when reasons are off).
 _Verdict = tuple[str, datetime | None, str]
-
-
-def _day_rule(
-    mode: DayMode,
-    start: int,
-    end: int,
-    start_t: time,
-    is_special: Any,
-    day: date,
-    secs: int,
-    key: str,
-    tz: ZoneInfo,
-    t: datetime,
-    clock_change: bool,
-) -> datetime | None:
-    """Until for a weekend/holiday policy on a special day; None when it does not block now."""
-    shortened = mode is DayMode.SHORTENED
-    if shortened and start <= secs < end:
-        return None
-    if shortened and (secs < start or clock_change):
-        again = next_wall(key, tz, day, start_t, t)  # later today, or again after clocks go back
-        if again.astimezone(tz).date() == day:
-            return again
-    nxt = day + _DAY
-    for _ in range(60):
-        if not is_special(nxt):
-            return next_wall(key, tz, nxt, _MIDNIGHT, t)
-        if shortened:
-            return next_wall(key, tz, nxt, start_t, t)
-        nxt += _DAY
-    return next_wall(key, tz, nxt, _MIDNIGHT, t)
-
-
-_SLOW = object()  # the local day has a clock change: evaluate wall times one by one
-_CLOSED = object()  # no instant of the local day passes the time rules
-
-
-def _open_interval(plan: _Plan, rules: GateRules, key: str, tz: ZoneInfo, day: date) -> Any:
-    """UTC [open, close) in which every time rule passes on ``day``, _CLOSED, or _SLOW."""
-    start, end = day_bounds(key, tz, day)
-    if (
-        end - start != _DAY
-        or start.astimezone(tz).utcoffset() != (end - _TICK).astimezone(tz).utcoffset()
-    ):
-        found: Any = _SLOW
-    else:
-        lo, hi = plan.win_start, plan.win_end
-        closed = False
-        if day.weekday() in rules.weekend_days:
-            if plan.weekend_mode is DayMode.BLOCKED:
-                closed = True
-            elif plan.weekend_mode is DayMode.SHORTENED:
-                lo, hi = max(lo, plan.weekend_start), min(hi, plan.weekend_end)
-        if plan.holiday_mode is not DayMode.ALLOWED and day in holidays_for(rules, day.year):
-            if plan.holiday_mode is DayMode.BLOCKED:
-                closed = True
-            else:
-                lo, hi = max(lo, plan.holiday_start), min(hi, plan.holiday_end)
-        if closed or lo >= hi:
-            found = _CLOSED
-        else:
-            found = (start + timedelta(seconds=lo), start + timedelta(seconds=hi))
-    if len(plan.day_cache) > 100_000:
-        plan.day_cache.clear()
-    plan.day_cache[(key, day)] = found
-    return found
-
-
-def _time_rules(
-    plan: _Plan,
-    rules: GateRules,
-    key: str,
-    tz: ZoneInfo,
-    t: datetime,
-    why: bool,
-    purpose: str,
-    local: datetime | None = None,
-) -> list[_Verdict]:
-    if local is None:
-        local = t.astimezone(tz)
-    day = local.date()
-    interval = plan.day_cache.get((key, day))
-    if interval is None:
-        interval = _open_interval(plan, rules, key, tz, day)
-    if interval is not _SLOW and interval is not _CLOSED and interval[0] <= t < interval[1]:
-        return []
-    out: list[_Verdict] = []
-    secs = local.hour * 3600 + local.minute * 60 + local.second
-    pr = plan.rules
-    if not plan.win_start <= secs < plan.win_end:
-        reason = ""
-        if why:
-            hhmm = f"{local.hour:02d}:{local.minute:02d}"
-            reason = (
-                f"local time {hhmm} ({key}) is outside the {purpose} calling window "
-                f"{plan.labels[0]}"
-            )
-        target = day if secs < plan.win_start or interval is _SLOW else day + _DAY
-        out.append(("calling_window", next_wall(key, tz, target, pr.window.start, t), reason))
-    weekend = rules.weekend_days
-    if plan.weekend_mode is not DayMode.ALLOWED and day.weekday() in weekend:
-        until = _day_rule(
-            plan.weekend_mode,
-            plan.weekend_start,
-            plan.weekend_end,
-            plan.weekend_start_t,
-            lambda d: d.weekday() in weekend,
-            day,
-            secs,
-            key,
-            tz,
-            t,
-            interval is _SLOW,
-        )
-        if until is not None:
-            reason = ""
-            if why:
-                dow = WEEKDAYS[day.weekday()].capitalize()
-                reason = f"{dow} ({key}): weekend {purpose} calls are not allowed"
-                if plan.weekend_mode is DayMode.SHORTENED and pr.weekend.window:
-                    hhmm = f"{local.hour:02d}:{local.minute:02d}"
-                    reason = f"{dow} {hhmm} ({key}) is outside the weekend {purpose} "
-                    reason += f"window {plan.labels[1]}"
-            out.append(("weekend", until, reason))
-    if plan.holiday_mode is not DayMode.ALLOWED:
-        name = holidays_for(rules, day.year).get(day)
-        if name is not None:
-
-            def is_holiday(d: date) -> bool:
-                return d in holidays_for(rules, d.year)
-
-            until = _day_rule(
-                plan.holiday_mode,
-                plan.holiday_start,
-                plan.holiday_end,
-                plan.holiday_start_t,
-                is_holiday,
-                day,
-                secs,
-                key,
-                tz,
-                t,
-                interval is _SLOW,
-            )
-            if until is not None:
-                reason = ""
-                if why:
-                    reason = (
-                        f"{day.isoformat()} is a public holiday in {rules.holiday_country}: {name}"
-                    )
-                    if plan.holiday_mode is DayMode.SHORTENED and pr.holiday.window:
-                        reason += f"; holiday window is {plan.labels[2]}"
-                out.append(("holiday", until, reason))
-    return out
-
-
-def _cap_rules(
-    plan: _Plan,
-    hist: Sequence[tuple[datetime, bool]],
-    key: str,
-    tz: ZoneInfo,
-    t: datetime,
-    why: bool,
-    day: date,
-) -> list[_Verdict]:
-    out: list[_Verdict] = []
-    if not hist or not plan.has_caps:
-        return out
-    week_start = t - _WEEK
-    recent = [(at, c) for at, c in hist if week_start < at <= t]
-    if len(recent) < plan.min_attempt_cap:  # every count below is at most len(recent)
-        if sum(1 for _, c in recent if c) < plan.min_connected_cap:
-            return out
-    pr = plan.rules
-    day_cap, week_cap = pr.daily_attempt_cap, pr.weekly_attempt_cap
-    dconn_cap, wconn_cap = pr.daily_connected_cap, pr.weekly_connected_cap
-    day_start = day_bounds(key, tz, day)[0]
-    n_day = c_day = 0
-    week: list[datetime] = []
-    week_conn: list[datetime] = []
-    for at, connected in recent:
-        if at >= day_start:
-            n_day += 1
-            c_day += connected
-        week.append(at)
-        if connected:
-            week_conn.append(at)
-    if day_cap is not None and n_day >= day_cap:
-        reason = ""
-        if why:
-            reason = f"{n_day} attempt(s) already on {day.isoformat()} ({key}); cap {day_cap} a day"
-        out.append(("daily_attempt_cap", next_wall(key, tz, day + _DAY, _MIDNIGHT, t), reason))
-    if week_cap is not None and len(week) >= week_cap:
-        week.sort()
-        until = week[len(week) - week_cap] + _WEEK if week_cap > 0 else None
-        reason = ""
-        if why:
-            reason = f"{len(week)} attempts in the last 7 days; cap is {week_cap}"
-        out.append(("weekly_attempt_cap", until, reason))
-    conn_until: datetime | None = t
-    conn_reasons: list[str] = []
-    blocked = False
-    if dconn_cap is not None and c_day >= dconn_cap:
-        blocked = True
-        conn_until = next_wall(key, tz, day + _DAY, _MIDNIGHT, t)
-        if why:
-            conn_reasons.append(f"{c_day} connected calls on {day.isoformat()} (cap {dconn_cap})")
-    if wconn_cap is not None and len(week_conn) >= wconn_cap:
-        blocked = True
-        week_conn.sort()
-        w_until = week_conn[len(week_conn) - wconn_cap] + _WEEK if wconn_cap > 0 else None
-        if w_until is None or conn_until is None:
-            conn_until = None
-        else:
-            conn_until = max(conn_until, w_until)
-        if why:
-            conn_reasons.append(f"{len(week_conn)} connected calls in 7 days (cap {wconn_cap})")
-    if blocked:
-        out.append(("connected_cap", conn_until, "; ".join(conn_reasons)))
-    return out
-
-
-def _static_rules(
-    plan: _Plan, customer: GateCustomer, dnc: DncState, t: datetime, why: bool, purpose: str
-) -> list[_Verdict]:
-    pr = plan.rules
-    out: list[_Verdict] = []
-    if plan.dnc_from and dnc.internal:
-        active = [
-            e
-            for e in dnc.internal
-            if e.purpose in plan.dnc_from
-            and (e.since is None or e.since <= t)
-            and (e.until is None or t < e.until)
-        ]
-        if active:
-            untils = [e.until for e in active]
-            until = None if any(u is None for u in untils) else max(u for u in untils if u)
-            reason = ""
-            if why:
-                listed = ", ".join(sorted({f"{e.purpose.value} ({e.source})" for e in active}))
-                reason = f"customer is on the internal do-not-call list for {listed}"
-            out.append(("internal_dnc", until, reason))
-    if pr.national_dnc and customer.phone and customer.phone in dnc.national:
-        reason = f"{customer.phone} is on the national do-not-call registry" if why else ""
-        out.append(("national_dnc", None, reason))
-    if pr.requires_consent and not customer.consent_marketing:
-        reason = f"{purpose} calls need recorded marketing consent; none on record" if why else ""
-        out.append(("no_marketing_consent", None, reason))
-    if pr.honour_customer_do_not_call and customer.do_not_call:
-        reason = "customer record is flagged do-not-call" if why else ""
-        out.append(("customer_do_not_call", None, reason))
-    return out
-
-
-def _merge_zone_verdicts(per_zone: list[list[_Verdict]]) -> list[_Verdict]:
-    merged: dict[str, _Verdict] = {}
-    for verdicts in per_zone:
-        for rule, until, reason in verdicts:
-            prev = merged.get(rule)
-            if prev is None:
-                merged[rule] = (rule, until, reason)
-            else:
-                late = None if until is None or prev[1] is None else max(until, prev[1])
-                merged[rule] = (rule, late, prev[2])
-    return list(merged.values())
-
-
-def _blocks_at(
-    plan: _Plan,
-    rules: GateRules,
-    customer: GateCustomer,
-    dnc: DncState,
-    hist: Sequence[tuple[datetime, bool]],
-    zones: Sequence[tuple[str, ZoneInfo]],
-    t: datetime,
-    why: bool,
-    purpose: str,
-) -> list[_Verdict]:
-    key, tz = zones[0]
-    local = t.astimezone(tz)
-    day = local.date()
-    verdicts: list[_Verdict]
-    if len(zones) == 1:
-        # Hot path: inside today's cached open interval no time rule can block.
-        interval = plan.day_cache.get((key, day))
-        if interval is None or interval is _SLOW or interval is _CLOSED:
-            verdicts = _time_rules(plan, rules, key, tz, t, why, purpose, local)
-        elif interval[0] <= t < interval[1]:
-            verdicts = []
-        else:
-            verdicts = _time_rules(plan, rules, key, tz, t, why, purpose, local)
-    else:
-        per_zone = [_time_rules(plan, rules, k, z, t, why, purpose) for k, z in zones]
-        verdicts = _merge_zone_verdicts(per_zone)
-    if hist and plan.has_caps:
-        verdicts += _cap_rules(plan, hist, key, tz, t, why, day)
-    pr = plan.rules
-    if (
-        dnc.internal
-        or customer.do_not_call
-        or (pr.requires_consent and not customer.consent_marketing)
-        or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
-    ):
-        verdicts += _static_rules(plan, customer, dnc, t, why, purpose)
-    return verdicts
-
-
-def _exact_until(
-    rule: str,
-    until: datetime | None,
-    plan: _Plan,
-    rules: GateRules,
-    zones: Sequence[tuple[str, ZoneInfo]],
-    purpose: str,
-) -> datetime | None:
-    """For a time rule checked in several zones: the first instant it passes in all of them."""
-    t = until
-    for _ in range(_MAX_STEPS):
-        if t is None:
-            return None
-        later = [
-            u
-            for k, z in zones
-            for r, u, _reason in _time_rules(plan, rules, k, z, t, False, purpose)
-            if r == rule
-        ]
-        if not later:
-            return t
-        t = None if any(u is None for u in later) else max(u for u in later if u)
-    return None
-
-
-def _rule_order(verdict: _Verdict) -> int:
-    return _ORDER.get(verdict[0], len(_ORDER))
+# Attempt instants the caps count, sorted: (all, connected); None when no cap can ever block.
+_Counted = tuple[list[datetime], list[datetime]] | None
 
 
 def evaluate(
@@ -489,61 +81,236 @@ def evaluate(
     if at.tzinfo is not UTC:
         at = at.astimezone(UTC)
     plans = rules.__dict__.get("_gate_plans")
-    plan = plans[purpose] if plans is not None else _plan(rules, purpose)
-    tz_key = customer.timezone
-    tz = zone(tz_key) if tz_key else None
-    if tz is not None and tz_key is not None:
-        zone_keys: tuple[str, ...] = (tz_key,)
-        source = "record"
-        tz_pairs: list[tuple[str, ZoneInfo]] = [(tz_key, tz)]
+    plan: GatePlan = plans[purpose] if plans is not None else plan_for(rules, purpose)
+    key = customer.timezone
+    tz = zone(key) if key else None
+    zone_keys: tuple[str, ...]
+    if tz is not None and key is not None:
+        zone_keys, source = (key,), "record"
     else:
         zone_keys, source = resolve_zones(customer, rules)
-        tz_pairs = [(k, z) for k in zone_keys if (z := zone(k)) is not None]
-    if plan.rules.cap_scope == "all":
-        hist = [
-            (a.at if a.at.tzinfo is UTC else a.at.astimezone(UTC), a.connected) for a in history
-        ]
-    else:
-        hist = [
-            (a.at if a.at.tzinfo is UTC else a.at.astimezone(UTC), a.connected)
-            for a in history
-            if a.purpose is None or a.purpose is purpose
-        ]
-    pname: str = purpose  # a StrEnum formats as its value; .value is slow on 3.11
-    first = _blocks_at(plan, rules, customer, dnc, hist, tz_pairs, at, True, pname)
-    if not first:
+        key = zone_keys[0]
+        tz = zone(key) if len(zone_keys) == 1 else None
+        if tz is None:
+            pairs = [(k, z) for k in zone_keys if (z := zone(k)) is not None]
+            return decide(
+                plan=plan, customer=customer, purpose=purpose, at=at, history=history,
+                rules=rules, dnc=dnc, zones=pairs, zone_keys=zone_keys, source=source,
+            )  # fmt: skip
+    local = at.astimezone(tz)
+    day = local.date()
+    cd: CallingDay | None
+    try:
+        cd = plan.calling_days[(key, day)]
+    except KeyError:
+        cd = calling_day(plan, rules, key, day)
+    if cd is None:
+        return decide(
+            plan=plan, customer=customer, purpose=purpose, at=at, history=history, rules=rules,
+            dnc=dnc, zones=[(key, tz)], zone_keys=zone_keys, source=source,
+        )  # fmt: skip
+    pr = plan.rules
+    statics = bool(
+        dnc.internal
+        or customer.do_not_call
+        or (pr.requires_consent and not customer.consent_marketing)
+        or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
+    )
+    if not statics and cd.open <= at < cd.close:
+        if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):
+            return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
+    counted = _counted(plan, history, purpose) if history and plan.has_caps else None
+    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)
+    if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    if len(tz_pairs) > 1:
-        first = [
-            (r, _exact_until(r, u, plan, rules, tz_pairs, pname) if r in _TIME_RULES else u, why)
-            for r, u, why in first
-        ]
-    first.sort(key=_rule_order)
-    blocks = tuple(Block(rule, reason, until) for rule, until, reason in first)
-    next_at = _walk(plan, rules, customer, dnc, hist, tz_pairs, at, first, pname)
+    blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
+    limit = at + HORIZON
+    next_at: datetime | None = None
+    for _ in range(MAX_STEPS):
+        t = _latest(verdicts)
+        if t is None or t > limit:
+            break
+        wall: datetime | None = None  # on the same uniform local day: read when needed
+        if cd is None or not cd.day.start <= t < cd.day.end:
+            wall = t.astimezone(tz)
+            day = wall.date()
+            try:
+                cd = plan.calling_days[(key, day)]
+            except KeyError:
+                cd = calling_day(plan, rules, key, day)
+        if cd is not None and counted is None and not statics and cd.open <= t < cd.close:
+            next_at = t  # only the time rules could block, and the day is open at t
+            break
+        if cd is None:
+            hist = hist_pairs(history, plan, purpose)
+            pname = plan.purpose
+            verdicts = blocks_at(plan, rules, customer, dnc, hist, [(key, tz)], t, False, pname)
+        else:
+            verdicts = _verdicts(plan, cd, wall, t, counted, customer, dnc, statics, tz, False)
+        if not verdicts:
+            next_at = t
+            break
     return GateDecision(False, purpose, at, blocks, next_at, zone_keys, source, rules.jurisdiction)
 
 
-def _walk(
-    plan: _Plan,
-    rules: GateRules,
+def _latest(verdicts: list[_Verdict]) -> datetime | None:
+    """The instant every verdict has cleared by; None when one never clears."""
+    latest = verdicts[0][1]
+    for _rule, until, _reason in verdicts:
+        if until is None:
+            return None
+        if latest is None or until > latest:
+            latest = until
+    return latest
+
+
+def _caps_pass(
+    plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose, t: datetime, ld: LocalDay
+) -> bool:
+    """True when no cap blocks at ``t`` (one counting pass; the same counts as
+    ``_cap_verdicts``)."""
+    every = plan.rules.cap_scope == "all"
+    week_start, day_start = t - WEEK, ld.start
+    counted = n_week = n_day = c_week = c_day = 0
+    for a in history:
+        if every or a.purpose is None or a.purpose is purpose:
+            counted += 1
+            at = a.at
+            if week_start < at <= t:
+                n_week += 1
+                today = at >= day_start
+                n_day += today
+                if a.connected:
+                    c_week += 1
+                    c_day += today
+    if not counted or (n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap):
+        return True
+    pr = plan.rules
+    return not (
+        (pr.daily_attempt_cap is not None and n_day >= pr.daily_attempt_cap)
+        or (pr.weekly_attempt_cap is not None and n_week >= pr.weekly_attempt_cap)
+        or (pr.daily_connected_cap is not None and c_day >= pr.daily_connected_cap)
+        or (pr.weekly_connected_cap is not None and c_week >= pr.weekly_connected_cap)
+    )
+
+
+def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose) -> _Counted:
+    if plan.rules.cap_scope == "all":
+        times = [a.at for a in history]
+        connected = [a.at for a in history if a.connected]
+    else:
+        mine = [a for a in history if a.purpose is None or a.purpose is purpose]
+        times = [a.at for a in mine]
+        connected = [a.at for a in mine if a.connected]
+    if not times or (len(times) < plan.min_attempt_cap and len(connected) < plan.min_connected_cap):
+        return None
+    for at in times:
+        if at.tzinfo is not UTC:  # same instants, but in UTC as the clearing times are
+            times = [x.astimezone(UTC) for x in times]
+            connected = [x.astimezone(UTC) for x in connected]
+            break
+    times.sort()
+    connected.sort()
+    return times, connected
+
+
+def _verdicts(
+    plan: GatePlan,
+    cd: CallingDay,
+    local: datetime | None,
+    t: datetime,
+    counted: _Counted,
     customer: GateCustomer,
     dnc: DncState,
-    hist: Sequence[tuple[datetime, bool]],
-    zones: Sequence[tuple[str, ZoneInfo]],
-    at: datetime,
-    verdicts: list[_Verdict],
-    purpose: str,
-) -> datetime | None:
-    limit = at + _HORIZON
-    for _ in range(_MAX_STEPS):
-        untils = [u for _r, u, _w in verdicts]
-        if any(u is None for u in untils):
-            return None
-        t = max(u for u in untils if u is not None)
-        if t > limit:
-            return None
-        verdicts = _blocks_at(plan, rules, customer, dnc, hist, zones, t, False, purpose)
-        if not verdicts:
-            return t
-    return None
+    statics: bool,
+    tz: ZoneInfo,
+    why: bool,
+) -> list[_Verdict]:
+    """Every rule blocking at ``t`` (on ``cd``'s local day; ``local`` is ``t`` in ``tz`` or
+    None when not yet converted), in rule order, with reasons when ``why``."""
+    out: list[_Verdict] = []
+    if not cd.open <= t < cd.close:
+        if local is None:
+            local = t.astimezone(tz)
+        secs = local.hour * 3600 + local.minute * 60 + local.second
+        for check in cd.checks:
+            if secs < check.lo:
+                until = check.before
+            elif secs >= check.hi:
+                until = check.after
+            else:
+                continue
+            reason = ""
+            if why:
+                if check.tail is None:
+                    reason = check.head
+                else:
+                    reason = f"{check.head}{local.hour:02d}:{local.minute:02d}{check.tail}"
+            out.append((check.rule, until, reason))
+    if counted is not None:
+        _cap_verdicts(plan, counted[0], counted[1], t, cd.day, tz.key, why, out)
+    if statics:
+        out += static_rules(plan, customer, dnc, t, why, plan.purpose)
+    return out
+
+
+def _cap_verdicts(
+    plan: GatePlan,
+    times: list[datetime],
+    connected: list[datetime],
+    t: datetime,
+    ld: LocalDay,
+    key: str,
+    why: bool,
+    out: list[_Verdict],
+) -> None:
+    """Append the cap verdicts at ``t``, counting attempts in (t - 7 days, t] by bisection."""
+    week_start = t - WEEK
+    lo, hi = bisect_right(times, week_start), bisect_right(times, t)
+    if connected:
+        c_lo, c_hi = bisect_right(connected, week_start), bisect_right(connected, t)
+    else:
+        c_lo = c_hi = 0
+    n_week, c_week = hi - lo, c_hi - c_lo
+    if n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap:
+        return
+    pr = plan.rules
+    day_cap, week_cap = pr.daily_attempt_cap, pr.weekly_attempt_cap
+    n_day = c_day = 0
+    if n_week and (day_cap is not None or pr.daily_connected_cap is not None):
+        first = bisect_left(times, ld.start)  # at or after the local midnight (never after t)
+        n_day = hi - (first if first > lo else lo)
+        if c_week:
+            first = bisect_left(connected, ld.start)
+            c_day = c_hi - (first if first > c_lo else c_lo)
+    if day_cap is not None and n_day >= day_cap:
+        reason = ""
+        if why:
+            reason = (
+                f"{n_day} attempt(s) already on {ld.date.isoformat()} ({key}); cap {day_cap} a day"
+            )
+        out.append(("daily_attempt_cap", ld.end, reason))
+    if week_cap is not None and n_week >= week_cap:
+        until = times[hi - week_cap] + WEEK if week_cap > 0 else None
+        reason = f"{n_week} attempts in the last 7 days; cap is {week_cap}" if why else ""
+        out.append(("weekly_attempt_cap", until, reason))
+    dconn_cap, wconn_cap = pr.daily_connected_cap, pr.weekly_connected_cap
+    conn_until: datetime | None = t
+    reasons: list[str] = []
+    blocked = False
+    if dconn_cap is not None and c_day >= dconn_cap:
+        blocked = True
+        conn_until = ld.end
+        if why:
+            reasons.append(f"{c_day} connected calls on {ld.date.isoformat()} (cap {dconn_cap})")
+    if wconn_cap is not None and c_week >= wconn_cap:
+        blocked = True
+        w_until = connected[c_hi - wconn_cap] + WEEK if wconn_cap > 0 else None
+        if w_until is None or conn_until is None:
+            conn_until = None
+        else:
+            conn_until = max(conn_until, w_until)
+        if why:
+            reasons.append(f"{c_week} connected calls in 7 days (cap {wconn_cap})")
+    if blocked:
+        out.append(("connected_cap", conn_until, "; ".join(reasons)))

@@ -21,12 +21,78 @@ from enum import StrEnum
 from fractions import Fraction
 
 DEFAULT_ABANDON_CAP = 0.03
+DEFAULT_ANSWER_RATE = 0.3
+DEFAULT_HANDLE_SECONDS = 240.0
+DEFAULT_RING_SECONDS = 12.0
+MIN_SAMPLES = 30  # measured figures from fewer attempts than this are not trusted
 
 
 class DialMode(StrEnum):
     PREVIEW = "preview"
     PROGRESSIVE = "progressive"
     PREDICTIVE = "predictive"
+
+
+class FigureSource(StrEnum):
+    CAMPAIGN = "campaign"  # this campaign's attempts over the measured window
+    PURPOSE = "purpose"  # every attempt with the campaign's purpose over the window
+    DEFAULT = "default"  # too few attempts measured: the configured default
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """A figure measured over one scope's attempts: its value and how many attempts it rests on."""
+
+    value: float
+    samples: int
+
+
+@dataclass(frozen=True, slots=True)
+class PacingFigure:
+    """A pacing input, where it came from, and the attempts behind it (0 for a default)."""
+
+    value: float
+    source: FigureSource
+    samples: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"value": self.value, "source": self.source.value, "samples": self.samples}
+
+
+@dataclass(frozen=True, slots=True)
+class PacingFigures:
+    """The answer rate and handle time the pacer uses for one campaign."""
+
+    answer_rate: PacingFigure
+    avg_handle_seconds: PacingFigure
+    avg_ring_seconds: PacingFigure
+    window_days: int
+    min_samples: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "answer_rate": self.answer_rate.to_dict(),
+            "avg_handle_seconds": self.avg_handle_seconds.to_dict(),
+            "avg_ring_seconds": self.avg_ring_seconds.to_dict(),
+            "window_days": self.window_days,
+            "min_samples": self.min_samples,
+        }
+
+
+def choose_figure(
+    *,
+    campaign: Measured | None,
+    purpose: Measured | None,
+    default: float,
+    min_samples: int = MIN_SAMPLES,
+) -> PacingFigure:
+    """The campaign's measured value when it rests on ``min_samples`` attempts, else the
+    purpose's, else ``default``."""
+    if campaign is not None and campaign.samples >= min_samples:
+        return PacingFigure(campaign.value, FigureSource.CAMPAIGN, campaign.samples)
+    if purpose is not None and purpose.samples >= min_samples:
+        return PacingFigure(purpose.value, FigureSource.PURPOSE, purpose.samples)
+    return PacingFigure(default, FigureSource.DEFAULT, 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,15 @@ from fincall.outbound.dispatch import Candidate, plan_dials
 from fincall.outbound.gatedata import DEFAULT_JURISDICTION, customers_by_id, load_inputs
 from fincall.outbound.models import Campaign, CampaignMember, DialAttempt
 from fincall.outbound.outcomes import Outcome
-from fincall.outbound.pacing import DialMode, PacingInput, pace
+from fincall.outbound.pacing import (
+    DEFAULT_ANSWER_RATE,
+    DEFAULT_HANDLE_SECONDS,
+    DEFAULT_RING_SECONDS,
+    DialMode,
+    PacingInput,
+    pace,
+)
+from fincall.outbound.pacing_stats import pacing_figures
 from fincall.outbound.rules import Purpose
 from fincall.outbound.service import DUE_STATUSES
 
@@ -303,16 +311,22 @@ def pace_campaign(
         campaign.simulated = dialer.simulated
     free, busy = agents.counts(campaign)
     stats = _window_stats(session, campaign.id, now)
-    resolved = stats.get("resolved", 0)
+    mode = DialMode(campaign.dial_mode)
+    answer_rate, handle, ring = DEFAULT_ANSWER_RATE, DEFAULT_HANDLE_SECONDS, DEFAULT_RING_SECONDS
+    if mode is DialMode.PREDICTIVE:  # the other modes do not use the measured figures
+        figures = pacing_figures(session=session, campaign=campaign, now=now)
+        answer_rate = figures.answer_rate.value
+        handle = figures.avg_handle_seconds.value
+        ring = figures.avg_ring_seconds.value
     decision = pace(
         PacingInput(
-            mode=DialMode(campaign.dial_mode),
+            mode=mode,
             agents_free=free,
             agents_busy=busy,
             calls_in_flight=stats.get("in_flight", 0),
-            answer_rate=(stats.get("answered", 0) + 0.3 * 20) / (resolved + 20),
-            avg_handle_seconds=240.0,
-            avg_ring_seconds=12.0,
+            answer_rate=answer_rate,
+            avg_handle_seconds=handle,
+            avg_ring_seconds=ring,
             abandoned_window=stats.get("abandoned", 0),
             live_answers_window=stats.get("live", 0),
             abandon_cap=campaign.abandon_cap,

@@ -24,6 +24,7 @@ from fincall.outbound import service as campaigns
 from fincall.outbound.analytics import metrics_csv
 from fincall.outbound.errors import MemberImportRejected
 from fincall.outbound.models import Campaign, CampaignMember
+from fincall.outbound.pacing_stats import pacing_figures
 from fincall.outbound.rules import Purpose
 from fincall.outbound.runner import runner_hook
 from fincall.outbound.schemas import (
@@ -112,6 +113,7 @@ def get_campaign(
         return {
             **campaigns.campaign_view(c),
             "members": campaigns.member_counts(session=session, campaign_id=c.id),
+            "pacing": pacing_figures(session=session, campaign=c, now=utcnow()).to_dict(),
         }
 
 
@@ -456,6 +458,7 @@ def _campaign_page(
             "campaign": campaigns.campaign_view(c),
             "members": campaigns.member_counts(session=session, campaign_id=c.id),
             "metrics": reports.metrics_view(session=session, campaign=c),
+            "pacing": pacing_figures(session=session, campaign=c, now=utcnow()).to_dict(),
             "recent": [
                 attempt_service.attempt_view(a)
                 for a in attempt_service.list_(session=session, campaign_id=c.id, limit=25)
