@@ -10,13 +10,8 @@ day). ``cli`` holds the ``outbound check`` command.
 
 Over the database: ``models`` (tables), ``gatedata`` (gate inputs from customers, attempts and
 DNC lists), ``service`` (campaigns and members), ``attempts`` (gated dials and outcomes),
-<<<<<<< HEAD
-``dnc`` (internal and national do-not-call), ``reports`` (metrics), ``runner`` (the background
-campaign runner), ``sip_trunk`` (real campaign calls through the voice channel), ``events``
-(listeners), ``views`` (HTTP API and pages), ``demo`` (demo data).
-=======
 ``dnc`` (internal and national do-not-call), ``reports`` (metrics), ``pacing_stats`` (measured
 answer rate and handle time for pacing), ``runner`` (the background campaign runner),
-``events`` (listeners), ``views`` (HTTP API and pages), ``demo`` (demo data).
->>>>>>> gate
+``sip_trunk`` (real campaign calls through the voice channel), ``events`` (listeners),
+``views`` (HTTP API and pages), ``demo`` (demo data).
 """
