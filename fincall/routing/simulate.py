@@ -54,6 +54,7 @@ class Stats:
     latency_ms: list[float] = field(default_factory=list)
     to_agent_ms: list[float] = field(default_factory=list)
     to_customer_ms: list[float] = field(default_factory=list)
+    agent_post_ms: list[float] = field(default_factory=list)  # the desk's HTTP round trip
     acked: int = 0
     chats_started: int = 0
     chats_connected: int = 0
@@ -95,6 +96,7 @@ class Stats:
             "delivery_ms_max": pct(1.0),
             "to_agent_ms_p99": pct(0.99, self.to_agent_ms),
             "to_customer_ms_p99": pct(0.99, self.to_customer_ms),
+            "agent_post_ms_p99": pct(0.99, self.agent_post_ms),
             "concurrent_sessions_peak": self.open_peak,
             "errors": self.errors[:5],
         }
@@ -180,7 +182,12 @@ class Simulator:
             out.append((name, known[name]))
         return out
 
-    async def agent(self, client: httpx.AsyncClient, username: str, password: str) -> None:
+    async def agent(self, username: str, password: str) -> None:
+        # each agent is one browser: its own HTTP connections next to its WebSocket
+        async with httpx.AsyncClient(timeout=30) as client:
+            await self._agent(client, username, password)
+
+    async def _agent(self, client: httpx.AsyncClient, username: str, password: str) -> None:
         token = await self._token(client, username, password)
         h = {"Authorization": f"Bearer {token}"}
         (await client.post(f"{self.url}/api/desk/state", headers=h, json={"state": "available"}))
@@ -257,9 +264,11 @@ class Simulator:
         body = {"text": f"Let me check that for you ({n}) #{token}", "client_msg_id": token}
         for attempt in range(3):
             try:
+                posted = time.perf_counter()
                 r = await client.post(
                     f"{self.url}/api/desk/contacts/{contact_id}/messages", headers=h, json=body
                 )
+                self.stats.agent_post_ms.append((time.perf_counter() - posted) * 1000)
                 break
             except httpx.TransportError as exc:
                 # like the desk: send again with the same client_msg_id (stored once); a
@@ -342,7 +351,7 @@ class Simulator:
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(timeout=30, limits=limits) as client:
             logins = await self.ensure_agents(client)
-            agents = [asyncio.create_task(self.agent(client, u, p)) for u, p in logins]
+            agents = [asyncio.create_task(self.agent(u, p)) for u, p in logins]
             # customers come once every agent is signed in and listening
             ready = asyncio.create_task(self.all_agents_ready.wait())
             await asyncio.wait([ready, *agents], return_when=asyncio.FIRST_COMPLETED)
