@@ -100,3 +100,22 @@ def test_a_classifier_trained_on_float_embeddings_decides_alike_on_int8_ones(
     by_int8 = model.predict(int8_encoder.encode(held))
     assert len(held) >= 150
     assert np.mean(by_float == by_int8) >= 0.97
+
+
+def test_training_stores_the_int8_graph_and_serving_runs_it(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    from fincall.core.settings import load_settings
+    from fincall.nlu import service
+    from fincall.nlu.onnx_encoder import ENCODER_FILE
+    from tests.nlu.conftest import _subset_data
+
+    settings = load_settings(data_dir=tmp_path / "fincall")
+    target = service.train(settings=settings, data_dir=_subset_data(tmp_path / "training"))
+    assert (target / ENCODER_FILE).exists()
+    nlu = service.load(settings=settings)
+    assert isinstance(nlu.intents.encoder, OnnxEncoder)
+    assert nlu.intents.meta["encoder"] == "onnx-int8"
+    assert nlu.intents.neighbours is not None
+    assert nlu.intents.classify("I lost my card, please help").intent == "lost_or_stolen_card"
+    assert nlu.intents.classify("How do I change my PIN?").intent == "change_pin"
