@@ -30,22 +30,30 @@ class NeighbourVote:
         for leave-one-out estimates on the training data.
         """
         out = np.zeros((len(queries), len(self.labels)), dtype=np.float64)
-        vectors = self.vectors
         for start in range(0, len(queries), 512):
-            sims = queries[start : start + 512].astype(np.float32) @ vectors.T
+            sims = queries[start : start + 512].astype(np.float32) @ self.vectors.T
             if exclude_self:
                 rows = np.arange(start, min(start + 512, len(queries)))
                 sims[rows - start, rows] = -np.inf
-            top = np.argpartition(-sims, self.k, axis=1)[:, : self.k]
-            top_sims = np.take_along_axis(sims, top, axis=1)
-            weights = np.exp((top_sims - top_sims.max(axis=1, keepdims=True)) * self.sharpness)
-            block = out[start : start + len(top)]
-            np.add.at(block, (np.arange(len(top))[:, None], self.targets[top]), weights)
-        return out / out.sum(axis=1, keepdims=True)
+            out[start : start + len(sims)] = self._votes(sims)
+        return out
 
     def proba(self, query: np.ndarray) -> np.ndarray:
-        """Vote distribution for one normalised embedding."""
-        return self.proba_many(query[None, :])[0]
+        """Vote distribution for one normalised embedding.
+
+        The similarities are computed by ``einsum`` on the calling thread: a multi-threaded BLAS
+        product on a busy machine took ~24 ms at the median instead of ~1 ms.
+        """
+        sims = np.einsum("nd,d->n", self.vectors, query.astype(np.float32))
+        return self._votes(sims[None, :])[0]
+
+    def _votes(self, sims: np.ndarray) -> np.ndarray:
+        top = np.argpartition(-sims, self.k, axis=1)[:, : self.k]
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        weights = np.exp((top_sims - top_sims.max(axis=1, keepdims=True)) * self.sharpness)
+        out = np.zeros((len(sims), len(self.labels)), dtype=np.float64)
+        np.add.at(out, (np.arange(len(top))[:, None], self.targets[top]), weights)
+        return out / out.sum(axis=1, keepdims=True)
 
     def save(self, path: Path) -> None:
         """Write the vectors and targets as ``.npz`` (labels and settings go in the model JSON)."""
