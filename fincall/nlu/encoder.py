@@ -35,18 +35,62 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     return (x - mean) / np.sqrt(var + _EPS) * weight + bias
 
 
-class MiniLMEncoder:
-    """all-MiniLM-L6-v2 forward pass (mean pooling, L2-normalised) in NumPy."""
+class TokenBatches:
+    """Tokenisation, length-sorted batching and the output layout shared by both runtimes.
+
+    Subclasses compute ``_features(ids, mask)``: the normalised sentence embedding followed by
+    the mean-pooled output of each layer, shape (batch, 384 * 7).
+    """
 
     dim = 384
 
     def __init__(self, model_dir: Path) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
         self._tokenizer.no_padding()
+
+    def _features(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """L2-normalised sentence embeddings, shape (len(texts), 384)."""
+        return self.encode_layers(texts, batch_size=batch_size)[:, : self.dim]
+
+    def encode_layers(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """The sentence embedding followed by the mean-pooled output of each of the 6 layers."""
+        out = np.zeros((len(texts), self.dim * (1 + _LAYERS)), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            length = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), length), dtype=np.int64)
+            mask = np.zeros((len(idx), length), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            out[idx] = self._features(ids, mask)
+            if progress is not None:
+                progress(len(idx))
+        return out
+
+
+class MiniLMEncoder(TokenBatches):
+    """all-MiniLM-L6-v2 forward pass (mean pooling, L2-normalised) in NumPy."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+
+        super().__init__(model_dir)
         w = load_file(str(model_dir / "model.safetensors"))
         self._word = w["embeddings.word_embeddings.weight"]
         self._pos = w["embeddings.position_embeddings.weight"]
@@ -106,32 +150,6 @@ class MiniLMEncoder:
         norm = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norm, 1e-12)).astype(np.float32), layer_means
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        """L2-normalised sentence embeddings, shape (len(texts), 384)."""
-        return self.encode_layers(texts, batch_size=batch_size)[:, : self.dim]
-
-    def encode_layers(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """The sentence embedding followed by the mean-pooled output of each of the 6 layers."""
-        out = np.zeros((len(texts), self.dim * (1 + _LAYERS)), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in encodings])
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            length = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), length), dtype=np.int64)
-            mask = np.zeros((len(idx), length), dtype=np.int64)
-            for row, i in enumerate(idx):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
-            pooled, layers = self._forward(ids, mask)
-            out[idx] = np.concatenate([pooled, *layers], axis=1)
-            if progress is not None:
-                progress(len(idx))
-        return out
+    def _features(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        pooled, layers = self._forward(ids, mask)
+        return np.concatenate([pooled, *layers], axis=1)
