@@ -1,9 +1,16 @@
 """Chat load: many concurrent web-chat sessions against a real fincall server on loopback.
 
 Starts ``fincall serve`` on a fresh data dir (SQLite, embedded defaults), signs in synthetic
-agents with enough chat capacity, opens N chat sessions at once through the widget protocol
-and measures end-to-end delivery (customer → agent desktop and agent → customer), lost and
-duplicated messages. Usage: python benchmarks/chat_load.py [--chats 500] [--agents 100]
+agents with enough chat capacity (5 chats each), opens chat sessions through the widget
+protocol at ``--rate`` per second and measures end-to-end delivery (customer → agent desktop
+and agent → customer), lost and duplicated messages, and the peak of sessions open at once.
+
+The default load: 500 sessions arriving at 5 per second, each of 6 customer messages and 6
+agent replies. ``--think`` scales the pauses: a customer writes again 0.5–1.5 × think seconds
+after reading a reply, an agent answers after 0.2–1.0 × think and accepts an offer after
+0.1–0.5 × think (think 15: replies in 3–15 s, customers writing every 7.5–22.5 s, so all 500
+sessions are open at once). A smaller think is a stress test (think 5, rate 10: three times the
+message rate of a real desk). Usage: python benchmarks/chat_load.py [--chats 500] [--think 15]
 """
 
 from __future__ import annotations
@@ -43,10 +50,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chats", type=int, default=500)
     ap.add_argument("--agents", type=int, default=100)
-    ap.add_argument("--turns", type=int, default=3)
-    ap.add_argument("--think", type=float, default=1.0)
+    ap.add_argument("--turns", type=int, default=6)
+    ap.add_argument("--think", type=float, default=15.0)
     ap.add_argument("--profile", help="write a py-spy raw CPU profile of the server here")
-    ap.add_argument("--rate", type=float, default=0, help="new chats per second (0: all at once)")
+    ap.add_argument("--rate", type=float, default=5, help="new chats per second (0: all at once)")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))

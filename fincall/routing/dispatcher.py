@@ -20,10 +20,21 @@ ADVISORY_LOCK_ID = 0x66696E63  # "finc"
 
 
 class Dispatcher:
-    def __init__(self, runtime: Runtime, hub: Hub, *, tick_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        hub: Hub,
+        *,
+        tick_seconds: float = 1.0,
+        min_gap_seconds: float = 0.1,
+    ) -> None:
         self.runtime = runtime
         self.hub = hub
         self.tick = tick_seconds
+        # a burst of changes (many chats arriving, agents accepting) makes one round, not one
+        # round each: rounds are this far apart at least, so a contact waits at most this much
+        # longer for its offer and the rest of the process keeps most of the interpreter
+        self.min_gap = min_gap_seconds
         self.task: asyncio.Task[None] | None = None
         self.rounds = 0
         self.leader = LeaderLock(runtime.engine, ADVISORY_LOCK_ID)
@@ -39,15 +50,21 @@ class Dispatcher:
         return result
 
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = 0.0
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.hub.wake.wait(), timeout=self.tick)
+            gap = last + self.min_gap - loop.time()
+            if gap > 0:
+                await asyncio.sleep(gap)
             self.hub.wake.clear()
             try:
                 if await asyncio.to_thread(self.leader.held):
                     await asyncio.to_thread(self.run_round)
             except Exception:
                 log.exception("routing round failed")
+            last = loop.time()
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._loop())
