@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,15 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from fincall.compliance.engine import check_live, warm_up
 from fincall.compliance.rulepack import choose_pack_id, get_pack, get_packs
-from fincall.core.events import Event
+from fincall.core.worker import EventWorker
 from fincall.qa import service
 from fincall.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 TOPICS = ("contact.ended", "contact.abandoned")
-_STOP = object()
-_SWEEP = "__sweep__"
 
 
 _ONE_AT_A_TIME = threading.Lock()
@@ -75,57 +72,27 @@ def catch_up(runtime: Runtime, *, limit: int = 500) -> int:
             return done
 
 
-class InspectionWorker:
-    """One daemon thread draining a queue of contact ids (and periodic catch-up sweeps)."""
+class InspectionWorker(EventWorker):
+    """Inspects every contact that ends (and, when idle, catches up the ones missed)."""
+
+    name = "qa-inspection"
+    topics = TOPICS
 
     def __init__(self, runtime: Runtime, *, sweep_seconds: float = 60.0) -> None:
-        self.runtime = runtime
-        self.sweep_seconds = sweep_seconds
-        self.queue: queue.Queue[object] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._unsubscribe: list[Callable[[], None]] = []
-        self.inspected = 0
-
-    def on_event(self, evt: Event) -> None:
-        """Bus handler: hand the contact to the worker (never inspects in the caller's thread)."""
-        cid = evt.payload.get("contact_id")
-        if cid:
-            self.queue.put(str(cid))
+        super().__init__(runtime, sweep_seconds=sweep_seconds)
 
     def start(self, *, catch_up_first: bool = True) -> None:
-        """Subscribe to contact ends and start the thread."""
-        for topic in TOPICS:
-            self._unsubscribe.append(self.runtime.bus.subscribe(topic, self.on_event))
-        if catch_up_first:
-            self.queue.put(_SWEEP)
-        self._thread = threading.Thread(target=self._loop, name="qa-inspection", daemon=True)
-        self._thread.start()
+        super().start(catch_up_first=catch_up_first)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Unsubscribe, let queued work finish, stop the thread."""
-        for unsub in self._unsubscribe:
-            unsub()
-        self._unsubscribe.clear()
-        self.queue.put(_STOP)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    @property
+    def inspected(self) -> int:
+        return self.done
 
-    def _loop(self) -> None:
-        while True:
-            try:
-                item = self.queue.get(timeout=self.sweep_seconds)
-            except queue.Empty:
-                item = _SWEEP
-            if item is _STOP:
-                return
-            try:
-                if item == _SWEEP:
-                    self.inspected += catch_up(self.runtime)
-                elif process_contact(self.runtime, str(item)):
-                    self.inspected += 1
-            except Exception:
-                log.exception("post-contact inspection failed for %s", item)
+    def handle(self, item: str) -> bool:
+        return process_contact(self.runtime, item)
+
+    def catch_up(self) -> int:
+        return catch_up(self.runtime)
 
 
 # --------------------------------------------------------------------------- live check
