@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import fincall
+from fincall.core.heap import settle_heap
 from fincall.runtime import Runtime
 from fincall.web import errors
 
@@ -43,6 +44,7 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
             dispatcher.start()
             for hook in app.state.background_hooks:
                 stops.append(await hook(runtime, app))
+            settle_heap()
         try:
             yield
         finally:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from fincall.core.heap import settle_heap
 from fincall.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def install_bot(app: FastAPI, runtime: Runtime) -> None:
         def load() -> None:
             try:
                 app.state.nlu = nlu.load_or_train(settings=rt.settings)
+                settle_heap()
                 log.info("intent model ready")
                 app.state.sentiment_scorer = app.state.nlu.sentiment.score
                 worker = getattr(app.state, "sentiment_worker", None)
