@@ -59,6 +59,7 @@ __all__ = [
 _Verdict = tuple[str, datetime | None, str]
 # Attempt instants the caps count, sorted: (all, connected); None when no cap can ever block.
 _Counted = tuple[list[datetime], list[datetime]] | None
+_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))  # wall minute -> "HH:MM"
 
 
 def evaluate(
@@ -119,8 +120,10 @@ def evaluate(
     if not statics and cd.open <= at < cd.close:
         if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):
             return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    counted = _counted(plan, history, purpose) if history and plan.has_caps else None
-    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)
+    caps = bool(history) and plan.has_caps
+    counted: list[_Counted] = []  # the sorted attempt instants, once a cap first blocks
+    verdicts = _verdicts(plan, cd, local, at, caps, history, purpose, counted, customer, dnc,
+                         statics, tz, True)  # fmt: skip
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
@@ -138,15 +141,13 @@ def evaluate(
                 cd = plan.calling_days[(key, day)]
             except KeyError:
                 cd = calling_day(plan, rules, key, day)
-        if cd is not None and counted is None and not statics and cd.open <= t < cd.close:
-            next_at = t  # only the time rules could block, and the day is open at t
-            break
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
             verdicts = blocks_at(plan, rules, customer, dnc, hist, [(key, tz)], t, False, pname)
         else:
-            verdicts = _verdicts(plan, cd, wall, t, counted, customer, dnc, statics, tz, False)
+            verdicts = _verdicts(plan, cd, wall, t, caps, history, purpose, counted, customer,
+                                 dnc, statics, tz, False)  # fmt: skip
         if not verdicts:
             next_at = t
             break
@@ -219,7 +220,10 @@ def _verdicts(
     cd: CallingDay,
     local: datetime | None,
     t: datetime,
-    counted: _Counted,
+    caps: bool,
+    history: Sequence[AttemptRecord],
+    purpose: Purpose,
+    counted: list[_Counted],
     customer: GateCustomer,
     dnc: DncState,
     statics: bool,
@@ -227,12 +231,14 @@ def _verdicts(
     why: bool,
 ) -> list[_Verdict]:
     """Every rule blocking at ``t`` (on ``cd``'s local day; ``local`` is ``t`` in ``tz`` or
-    None when not yet converted), in rule order, with reasons when ``why``."""
+    None when not yet converted), in rule order, with reasons when ``why``. The caps are
+    counted in one pass; ``counted`` keeps the sorted instants once a cap blocks."""
     out: list[_Verdict] = []
     if not cd.open <= t < cd.close:
         if local is None:
-            local = t.astimezone(tz)
-        secs = local.hour * 3600 + local.minute * 60 + local.second
+            secs = (t - cd.day.start).seconds  # a uniform day: wall seconds since midnight
+        else:
+            secs = local.hour * 3600 + local.minute * 60 + local.second
         for check in cd.checks:
             if secs < check.lo:
                 until = check.before
@@ -245,10 +251,14 @@ def _verdicts(
                 if check.tail is None:
                     reason = check.head
                 else:
-                    reason = f"{check.head}{local.hour:02d}:{local.minute:02d}{check.tail}"
+                    reason = check.head + _HHMM[secs // 60] + check.tail
             out.append((check.rule, until, reason))
-    if counted is not None:
-        _cap_verdicts(plan, counted[0], counted[1], t, cd.day, tz.key, why, out)
+    if caps and not _caps_pass(plan, history, purpose, t, cd.day):
+        if not counted:
+            counted.append(_counted(plan, history, purpose))
+        found = counted[0]
+        if found is not None:
+            _cap_verdicts(plan, found[0], found[1], t, cd.day, tz.key, why, out)
     if statics:
         out += static_rules(plan, customer, dnc, t, why, plan.purpose)
     return out
