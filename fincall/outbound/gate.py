@@ -28,7 +28,15 @@ from fincall.outbound.gate_general import (
     hist_pairs,
     static_rules,
 )
-from fincall.outbound.gate_time import CallingDay, GatePlan, LocalDay, calling_day, plan_for
+from fincall.outbound.gate_time import (
+    EPOCH,
+    CallingDay,
+    GatePlan,
+    LocalDay,
+    calling_day,
+    plan_for,
+    utc_day,
+)
 from fincall.outbound.gate_types import (
     AttemptRecord,
     Block,
@@ -98,13 +106,23 @@ def evaluate(
                 plan=plan, customer=customer, purpose=purpose, at=at, history=history,
                 rules=rules, dnc=dnc, zones=pairs, zone_keys=zone_keys, source=source,
             )  # fmt: skip
-    local = at.astimezone(tz)
-    day = local.date()
     cd: CallingDay | None
+    since = at - EPOCH
     try:
-        cd = plan.calling_days[(key, day)]
+        spans = plan.utc_days[(key, since.days)]
     except KeyError:
-        cd = calling_day(plan, rules, key, day)
+        spans = utc_day(plan, rules, key, tz, since.days)
+    if spans is not None:
+        secs = since.seconds
+        for end, cd in spans:  # noqa: B007 (the last span ends with the UTC day)
+            if secs < end:
+                break
+    else:
+        day = at.astimezone(tz).date()
+        try:
+            cd = plan.calling_days[(key, day)]
+        except KeyError:
+            cd = calling_day(plan, rules, key, day)
     if cd is None:
         return decide(
             plan=plan, customer=customer, purpose=purpose, at=at, history=history, rules=rules,
@@ -122,7 +140,7 @@ def evaluate(
             return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     caps = bool(history) and plan.has_caps
     counted: list[_Counted] = []  # the sorted attempt instants, once a cap first blocks
-    verdicts = _verdicts(plan, cd, local, at, caps, history, purpose, counted, customer, dnc,
+    verdicts = _verdicts(plan, cd, at, caps, history, purpose, counted, customer, dnc,
                          statics, tz, True)  # fmt: skip
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
@@ -133,25 +151,33 @@ def evaluate(
         t = _latest(verdicts)
         if t is None or t > limit:
             break
-        wall: datetime | None = None  # on the same uniform local day: read when needed
         if cd is None or not cd.day.start <= t < cd.day.end:
-            wall = t.astimezone(tz)
-            day = wall.date()
-            try:
-                cd = plan.calling_days[(key, day)]
-            except KeyError:
-                cd = calling_day(plan, rules, key, day)
+            cd = _calling_day_at(plan, rules, key, tz, t)
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
             verdicts = blocks_at(plan, rules, customer, dnc, hist, [(key, tz)], t, False, pname)
         else:
-            verdicts = _verdicts(plan, cd, wall, t, caps, history, purpose, counted, customer,
+            verdicts = _verdicts(plan, cd, t, caps, history, purpose, counted, customer,
                                  dnc, statics, tz, False)  # fmt: skip
         if not verdicts:
             next_at = t
             break
     return GateDecision(False, purpose, at, blocks, next_at, zone_keys, source, rules.jurisdiction)
+
+
+def _calling_day_at(
+    plan: GatePlan, rules: GateRules, key: str, tz: ZoneInfo, t: datetime
+) -> CallingDay | None:
+    """The calling day in zone ``key`` that holds ``t``; None when it has a clock change."""
+    since = t - EPOCH
+    spans = utc_day(plan, rules, key, tz, since.days)
+    if spans is not None:
+        secs = since.seconds
+        for end, cd in spans:
+            if secs < end:
+                return cd
+    return calling_day(plan, rules, key, t.astimezone(tz).date())
 
 
 def _latest(verdicts: list[_Verdict]) -> datetime | None:
@@ -218,7 +244,6 @@ def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose)
 def _verdicts(
     plan: GatePlan,
     cd: CallingDay,
-    local: datetime | None,
     t: datetime,
     caps: bool,
     history: Sequence[AttemptRecord],
@@ -230,15 +255,12 @@ def _verdicts(
     tz: ZoneInfo,
     why: bool,
 ) -> list[_Verdict]:
-    """Every rule blocking at ``t`` (on ``cd``'s local day; ``local`` is ``t`` in ``tz`` or
-    None when not yet converted), in rule order, with reasons when ``why``. The caps are
-    counted in one pass; ``counted`` keeps the sorted instants once a cap blocks."""
+    """Every rule blocking at ``t`` (on ``cd``'s local day), in rule order, with reasons when
+    ``why``. The caps are counted in one pass; ``counted`` keeps the sorted instants once a cap
+    blocks."""
     out: list[_Verdict] = []
     if not cd.open <= t < cd.close:
-        if local is None:
-            secs = (t - cd.day.start).seconds  # a uniform day: wall seconds since midnight
-        else:
-            secs = local.hour * 3600 + local.minute * 60 + local.second
+        secs = (t - cd.day.start).seconds  # a uniform day: wall seconds since midnight
         for check in cd.checks:
             if secs < check.lo:
                 until = check.before

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,10 @@ DAY = timedelta(days=1)
 MIDNIGHT = time(0, 0)
 TICK = timedelta(microseconds=1)
 _CALLING_DAYS_MAX = 100_000  # per plan: (zone, date) entries kept before the cache restarts
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The calling days that cover one UTC day, in order: (second of the UTC day at which the
+# local day ends, at most 86,400; the local day's rules).
+UtcDay = tuple[tuple[int, "CallingDay"], ...]
 
 
 def seconds_of(value: time) -> int:
@@ -54,6 +58,7 @@ class GatePlan:
     day_cache: dict[tuple[str, date], Any]  # the general algorithm's open intervals
     labels: tuple[str, str, str]
     calling_days: dict[tuple[str, date], CallingDay | None] = field(default_factory=dict)
+    utc_days: dict[tuple[str, int], UtcDay | None] = field(default_factory=dict)
 
 
 def compile_plan(pr: PurposeRules, purpose: Purpose) -> GatePlan:
@@ -294,3 +299,36 @@ def _special_check(
             return None
         before = day_rule(mode, start, end, start_t, is_special, day, 0, key, tz, ld.start, False)
     return DayCheck(rule, start, end, before, after, head, tail)
+
+
+def utc_day(plan: GatePlan, rules: GateRules, key: str, tz: ZoneInfo, n: int) -> UtcDay | None:
+    """The calling days of zone ``key`` that cover UTC day ``n`` (days since the epoch); None
+    when one of them has a clock change or does not end on a whole second."""
+    cache_key = (key, n)
+    try:
+        return plan.utc_days[cache_key]
+    except KeyError:
+        pass
+    start = EPOCH + timedelta(days=n)
+    spans: list[tuple[int, CallingDay]] = []
+    found: UtcDay | None = None
+    covered = start  # the spans reach up to this instant
+    day = start.astimezone(tz).date()
+    for _ in range(4):
+        cd = calling_day(plan, rules, key, day)
+        if cd is None or not cd.day.start <= covered < cd.day.end:
+            break
+        ends = cd.day.end - start
+        if ends >= DAY:
+            spans.append((86_400, cd))
+            found = tuple(spans)
+            break
+        if ends.microseconds:
+            break
+        spans.append((ends.seconds, cd))
+        covered = cd.day.end
+        day += DAY
+    if len(plan.utc_days) >= _CALLING_DAYS_MAX:
+        plan.utc_days.clear()
+    plan.utc_days[cache_key] = found
+    return found
