@@ -67,6 +67,10 @@ __all__ = [
 _Verdict = tuple[str, datetime | None, str]
 # Attempt instants the caps count, sorted: (all, connected); None when no cap can ever block.
 _Counted = tuple[list[datetime], list[datetime]] | None
+# A customer's zone on record: (zone, the decision's zone keys), one tuple shared per key.
+_RECORD_ZONES: dict[str, tuple[ZoneInfo, tuple[str, ...]]] = {}
+# Caps at an instant: none can block from there on, count to find out, or one blocks.
+_CLEAR, _COUNT, _BLOCKS = 0, 1, 2
 _HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))  # wall minute -> "HH:MM"
 
 
@@ -92,10 +96,13 @@ def evaluate(
     plans = rules.__dict__.get("_gate_plans")
     plan: GatePlan = plans[purpose] if plans is not None else plan_for(rules, purpose)
     key = customer.timezone
-    tz = zone(key) if key else None
+    known = _RECORD_ZONES.get(key)  # type: ignore[arg-type]
+    if known is None and key and (tz := zone(key)) is not None:
+        known = _RECORD_ZONES[key] = (tz, (key,))
     zone_keys: tuple[str, ...]
-    if tz is not None and key is not None:
-        zone_keys, source = (key,), "record"
+    if known is not None and key is not None:
+        tz, zone_keys = known
+        source = "record"
     else:
         zone_keys, source = resolve_zones(customer, rules)
         key = zone_keys[0]
@@ -135,13 +142,14 @@ def evaluate(
         or (pr.requires_consent and not customer.consent_marketing)
         or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
     )
-    if not statics and cd.open <= at < cd.close:
-        if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):
-            return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    caps = bool(history) and plan.has_caps
+    caps = _caps_state(plan, history, purpose, at, cd.day) if history and plan.has_caps else _CLEAR
+    if caps != _BLOCKS and not statics and cd.open <= at < cd.close:
+        return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     counted: list[_Counted] = []  # the sorted attempt instants, once a cap first blocks
     verdicts = _verdicts(plan, cd, at, caps, history, purpose, counted, customer, dnc,
                          statics, tz, True)  # fmt: skip
+    if caps == _BLOCKS:
+        caps = _COUNT
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
     blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
@@ -191,19 +199,24 @@ def _latest(verdicts: list[_Verdict]) -> datetime | None:
     return latest
 
 
-def _caps_pass(
+def _caps_state(
     plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose, t: datetime, ld: LocalDay
-) -> bool:
-    """True when no cap blocks at ``t`` (one counting pass; the same counts as
-    ``_cap_verdicts``)."""
+) -> int:
+    """Whether a cap blocks at ``t`` (one counting pass; the same counts as ``_cap_verdicts``):
+    _BLOCKS; _COUNT when none does; _CLEAR when none does and no counted attempt is later
+    than ``t``, so that none can block at a later instant either (every count over a window
+    ending at a later instant is then a count over a subset of the same attempts)."""
     every = plan.rules.cap_scope == "all"
     week_start, day_start = t - WEEK, ld.start
     counted = n_week = n_day = c_week = c_day = 0
+    later = False
     for a in history:
         if every or a.purpose is None or a.purpose is purpose:
             counted += 1
             at = a.at
-            if week_start < at <= t:
+            if at > t:
+                later = True
+            elif at > week_start:
                 n_week += 1
                 today = at >= day_start
                 n_day += today
@@ -211,14 +224,16 @@ def _caps_pass(
                     c_week += 1
                     c_day += today
     if not counted or (n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap):
-        return True
+        return _COUNT if later else _CLEAR
     pr = plan.rules
-    return not (
+    if (
         (pr.daily_attempt_cap is not None and n_day >= pr.daily_attempt_cap)
         or (pr.weekly_attempt_cap is not None and n_week >= pr.weekly_attempt_cap)
         or (pr.daily_connected_cap is not None and c_day >= pr.daily_connected_cap)
         or (pr.weekly_connected_cap is not None and c_week >= pr.weekly_connected_cap)
-    )
+    ):
+        return _BLOCKS
+    return _COUNT if later else _CLEAR
 
 
 def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose) -> _Counted:
@@ -245,7 +260,7 @@ def _verdicts(
     plan: GatePlan,
     cd: CallingDay,
     t: datetime,
-    caps: bool,
+    caps: int,
     history: Sequence[AttemptRecord],
     purpose: Purpose,
     counted: list[_Counted],
@@ -256,8 +271,8 @@ def _verdicts(
     why: bool,
 ) -> list[_Verdict]:
     """Every rule blocking at ``t`` (on ``cd``'s local day), in rule order, with reasons when
-    ``why``. The caps are counted in one pass; ``counted`` keeps the sorted instants once a cap
-    blocks."""
+    ``why``. ``caps`` is _CLEAR, _BLOCKS (known to block at ``t``) or _COUNT (count in one pass
+    to find out); ``counted`` keeps the sorted instants once a cap blocks."""
     out: list[_Verdict] = []
     if not cd.open <= t < cd.close:
         secs = (t - cd.day.start).seconds  # a uniform day: wall seconds since midnight
@@ -275,7 +290,7 @@ def _verdicts(
                 else:
                     reason = check.head + _HHMM[secs // 60] + check.tail
             out.append((check.rule, until, reason))
-    if caps and not _caps_pass(plan, history, purpose, t, cd.day):
+    if caps and (caps == _BLOCKS or _caps_state(plan, history, purpose, t, cd.day) == _BLOCKS):
         if not counted:
             counted.append(_counted(plan, history, purpose))
         found = counted[0]
