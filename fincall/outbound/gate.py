@@ -152,15 +152,22 @@ def evaluate(
         caps = _COUNT
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
+    if len(verdicts) == 1:
+        rule, until, reason = verdicts[0]
+        blocks: tuple[Block, ...] = (Block(rule, reason, until),)
+    else:
+        blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
     limit = at + HORIZON
     next_at: datetime | None = None
     for _ in range(MAX_STEPS):
-        t = _latest(verdicts)
+        t = verdicts[0][1] if len(verdicts) == 1 else _latest(verdicts)
         if t is None or t > limit:
             break
         if cd is None or not cd.day.start <= t < cd.day.end:
             cd = _calling_day_at(plan, rules, key, tz, t)
+        if cd is not None and caps == _CLEAR and not statics and cd.open <= t < cd.close:
+            next_at = t  # only the time rules could block, and they pass at t
+            break
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
@@ -179,7 +186,10 @@ def _calling_day_at(
 ) -> CallingDay | None:
     """The calling day in zone ``key`` that holds ``t``; None when it has a clock change."""
     since = t - EPOCH
-    spans = utc_day(plan, rules, key, tz, since.days)
+    try:
+        spans = plan.utc_days[(key, since.days)]
+    except KeyError:
+        spans = utc_day(plan, rules, key, tz, since.days)
     if spans is not None:
         secs = since.seconds
         for end, cd in spans:
