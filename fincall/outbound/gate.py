@@ -120,10 +120,9 @@ def evaluate(
     except KeyError:
         spans = utc_day(plan, rules, key, tz, since.days)
     if spans is not None:
-        secs = since.seconds
-        for end, cd in spans:  # noqa: B007 (the last span ends with the UTC day)
-            if secs < end:
-                break
+        split, cd, after = spans
+        if since.seconds >= split:
+            cd = after
     else:
         day = at.astimezone(tz).date()
         try:
@@ -191,10 +190,7 @@ def _calling_day_at(
     except KeyError:
         spans = utc_day(plan, rules, key, tz, since.days)
     if spans is not None:
-        secs = since.seconds
-        for end, cd in spans:
-            if secs < end:
-                return cd
+        return spans[1] if since.seconds < spans[0] else spans[2]
     return calling_day(plan, rules, key, t.astimezone(tz).date())
 
 

@@ -25,9 +25,9 @@ MIDNIGHT = time(0, 0)
 TICK = timedelta(microseconds=1)
 _CALLING_DAYS_MAX = 100_000  # per plan: (zone, date) entries kept before the cache restarts
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# The calling days that cover one UTC day, in order: (second of the UTC day at which the
-# local day ends, at most 86,400; the local day's rules).
-UtcDay = tuple[tuple[int, "CallingDay"], ...]
+# The calling days that cover one UTC day: (the second of the UTC day at which the first local
+# day ends, at most 86,400; the first local day; the next one, or the first again).
+UtcDay = tuple[int, "CallingDay", "CallingDay"]
 
 
 def seconds_of(value: time) -> int:
@@ -303,31 +303,23 @@ def _special_check(
 
 def utc_day(plan: GatePlan, rules: GateRules, key: str, tz: ZoneInfo, n: int) -> UtcDay | None:
     """The calling days of zone ``key`` that cover UTC day ``n`` (days since the epoch); None
-    when one of them has a clock change or does not end on a whole second."""
+    when one of them has a clock change (two uniform local days cover any UTC day they meet)."""
     cache_key = (key, n)
     try:
         return plan.utc_days[cache_key]
     except KeyError:
         pass
     start = EPOCH + timedelta(days=n)
-    spans: list[tuple[int, CallingDay]] = []
     found: UtcDay | None = None
-    covered = start  # the spans reach up to this instant
-    day = start.astimezone(tz).date()
-    for _ in range(4):
-        cd = calling_day(plan, rules, key, day)
-        if cd is None or not cd.day.start <= covered < cd.day.end:
-            break
-        ends = cd.day.end - start
-        if ends >= DAY:
-            spans.append((86_400, cd))
-            found = tuple(spans)
-            break
-        if ends.microseconds:
-            break
-        spans.append((ends.seconds, cd))
-        covered = cd.day.end
-        day += DAY
+    first = calling_day(plan, rules, key, start.astimezone(tz).date())
+    if first is not None and first.day.start <= start < first.day.end:
+        split = first.day.end - start
+        if split >= DAY:
+            found = (86_400, first, first)
+        elif not split.microseconds:
+            second = calling_day(plan, rules, key, first.day.date + DAY)
+            if second is not None and second.day.start == first.day.end:
+                found = (split.seconds, first, second)
     if len(plan.utc_days) >= _CALLING_DAYS_MAX:
         plan.utc_days.clear()
     plan.utc_days[cache_key] = found
