@@ -5,9 +5,11 @@ customer becomes callable again.
 Invariant: ``next_allowed_at`` is the earliest instant at or after ``at`` at which every rule
 passes, found by the walk described in ``gate_general``. For a customer in one zone, on local
 days without a clock change, each step of the walk reads the day's precomputed time rules
-(``gate_time.calling_day``) and counts attempts by bisection over their sorted instants; on
-any other day, and for customers with several candidate zones, the step is the general one.
-Either way the decision is the same, reason for reason and instant for instant.
+(``gate_time.calling_day``, found from the instant's UTC day and second by
+``gate_time.utc_day``) and counts attempts in one pass, and by bisection over their sorted
+instants once a cap blocks; on any other day, and for customers with several candidate zones,
+the step is the general one. Either way the decision is the same, reason for reason and
+instant for instant.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 ``local_day`` holds where a local date starts and ends in UTC in one zone; ``calling_day``
 holds, for one purpose's rules, every time rule of that date reduced to wall-clock thresholds
 and the instants at which each rule clears, so that a decision on an ordinary day compares
-instants and seconds instead of converting between zones. Days with a clock change are
-marked ``uniform=False``; the gate decides those wall time by wall time.
+instants and seconds instead of converting between zones; ``utc_day`` holds the one or two
+calling days that cover a UTC day, so that the gate finds an instant's day without converting
+it either. Days with a clock change are marked ``uniform=False``; the gate decides those wall
+time by wall time.
 """
 
 from __future__ import annotations
