@@ -5,9 +5,11 @@ customer becomes callable again.
 Invariant: ``next_allowed_at`` is the earliest instant at or after ``at`` at which every rule
 passes, found by the walk described in ``gate_general``. For a customer in one zone, on local
 days without a clock change, each step of the walk reads the day's precomputed time rules
-(``gate_time.calling_day``) and counts attempts by bisection over their sorted instants; on
-any other day, and for customers with several candidate zones, the step is the general one.
-Either way the decision is the same, reason for reason and instant for instant.
+(``gate_time.calling_day``, found from the instant's UTC day and second by
+``gate_time.utc_day``) and counts attempts in one pass, and by bisection over their sorted
+instants once a cap blocks; on any other day, and for customers with several candidate zones,
+the step is the general one. Either way the decision is the same, reason for reason and
+instant for instant.
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from fincall.outbound.gate_general import (
     hist_pairs,
     static_rules,
 )
-from fincall.outbound.gate_time import CallingDay, GatePlan, LocalDay, calling_day, plan_for
+from fincall.outbound.gate_time import (
+    EPOCH,
+    CallingDay,
+    GatePlan,
+    LocalDay,
+    calling_day,
+    plan_for,
+    utc_day,
+)
 from fincall.outbound.gate_types import (
     AttemptRecord,
     Block,
@@ -59,6 +69,11 @@ __all__ = [
 _Verdict = tuple[str, datetime | None, str]
 # Attempt instants the caps count, sorted: (all, connected); None when no cap can ever block.
 _Counted = tuple[list[datetime], list[datetime]] | None
+# A customer's zone on record: (zone, the decision's zone keys), one tuple shared per key.
+_RECORD_ZONES: dict[str, tuple[ZoneInfo, tuple[str, ...]]] = {}
+# Caps at an instant: none can block from there on, count to find out, or one blocks.
+_CLEAR, _COUNT, _BLOCKS = 0, 1, 2
+_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))  # wall minute -> "HH:MM"
 
 
 def evaluate(
@@ -83,10 +98,13 @@ def evaluate(
     plans = rules.__dict__.get("_gate_plans")
     plan: GatePlan = plans[purpose] if plans is not None else plan_for(rules, purpose)
     key = customer.timezone
-    tz = zone(key) if key else None
+    known = _RECORD_ZONES.get(key)  # type: ignore[arg-type]
+    if known is None and key and (tz := zone(key)) is not None:
+        known = _RECORD_ZONES[key] = (tz, (key,))
     zone_keys: tuple[str, ...]
-    if tz is not None and key is not None:
-        zone_keys, source = (key,), "record"
+    if known is not None and key is not None:
+        tz, zone_keys = known
+        source = "record"
     else:
         zone_keys, source = resolve_zones(customer, rules)
         key = zone_keys[0]
@@ -97,13 +115,22 @@ def evaluate(
                 plan=plan, customer=customer, purpose=purpose, at=at, history=history,
                 rules=rules, dnc=dnc, zones=pairs, zone_keys=zone_keys, source=source,
             )  # fmt: skip
-    local = at.astimezone(tz)
-    day = local.date()
     cd: CallingDay | None
+    since = at - EPOCH
     try:
-        cd = plan.calling_days[(key, day)]
+        spans = plan.utc_days[(key, since.days)]
     except KeyError:
-        cd = calling_day(plan, rules, key, day)
+        spans = utc_day(plan, rules, key, tz, since.days)
+    if spans is not None:
+        split, cd, after = spans
+        if since.seconds >= split:
+            cd = after
+    else:
+        day = at.astimezone(tz).date()
+        try:
+            cd = plan.calling_days[(key, day)]
+        except KeyError:
+            cd = calling_day(plan, rules, key, day)
     if cd is None:
         return decide(
             plan=plan, customer=customer, purpose=purpose, at=at, history=history, rules=rules,
@@ -116,41 +143,57 @@ def evaluate(
         or (pr.requires_consent and not customer.consent_marketing)
         or (pr.national_dnc and customer.phone is not None and customer.phone in dnc.national)
     )
-    if not statics and cd.open <= at < cd.close:
-        if not history or not plan.has_caps or _caps_pass(plan, history, purpose, at, cd.day):
-            return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    counted = _counted(plan, history, purpose) if history and plan.has_caps else None
-    verdicts = _verdicts(plan, cd, local, at, counted, customer, dnc, statics, tz, True)
+    caps = _caps_state(plan, history, purpose, at, cd.day) if history and plan.has_caps else _CLEAR
+    if caps != _BLOCKS and not statics and cd.open <= at < cd.close:
+        return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
+    counted: list[_Counted] = []  # the sorted attempt instants, once a cap first blocks
+    verdicts = _verdicts(plan, cd, at, caps, history, purpose, counted, customer, dnc,
+                         statics, tz, True)  # fmt: skip
+    if caps == _BLOCKS:
+        caps = _COUNT
     if not verdicts:
         return GateDecision(True, purpose, at, (), at, zone_keys, source, rules.jurisdiction)
-    blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
+    if len(verdicts) == 1:
+        rule, until, reason = verdicts[0]
+        blocks: tuple[Block, ...] = (Block(rule, reason, until),)
+    else:
+        blocks = tuple([Block(rule, reason, until) for rule, until, reason in verdicts])
     limit = at + HORIZON
     next_at: datetime | None = None
     for _ in range(MAX_STEPS):
-        t = _latest(verdicts)
+        t = verdicts[0][1] if len(verdicts) == 1 else _latest(verdicts)
         if t is None or t > limit:
             break
-        wall: datetime | None = None  # on the same uniform local day: read when needed
         if cd is None or not cd.day.start <= t < cd.day.end:
-            wall = t.astimezone(tz)
-            day = wall.date()
-            try:
-                cd = plan.calling_days[(key, day)]
-            except KeyError:
-                cd = calling_day(plan, rules, key, day)
-        if cd is not None and counted is None and not statics and cd.open <= t < cd.close:
-            next_at = t  # only the time rules could block, and the day is open at t
+            cd = _calling_day_at(plan, rules, key, tz, t)
+        if cd is not None and caps == _CLEAR and not statics and cd.open <= t < cd.close:
+            next_at = t  # only the time rules could block, and they pass at t
             break
         if cd is None:
             hist = hist_pairs(history, plan, purpose)
             pname = plan.purpose
             verdicts = blocks_at(plan, rules, customer, dnc, hist, [(key, tz)], t, False, pname)
         else:
-            verdicts = _verdicts(plan, cd, wall, t, counted, customer, dnc, statics, tz, False)
+            verdicts = _verdicts(plan, cd, t, caps, history, purpose, counted, customer,
+                                 dnc, statics, tz, False)  # fmt: skip
         if not verdicts:
             next_at = t
             break
     return GateDecision(False, purpose, at, blocks, next_at, zone_keys, source, rules.jurisdiction)
+
+
+def _calling_day_at(
+    plan: GatePlan, rules: GateRules, key: str, tz: ZoneInfo, t: datetime
+) -> CallingDay | None:
+    """The calling day in zone ``key`` that holds ``t``; None when it has a clock change."""
+    since = t - EPOCH
+    try:
+        spans = plan.utc_days[(key, since.days)]
+    except KeyError:
+        spans = utc_day(plan, rules, key, tz, since.days)
+    if spans is not None:
+        return spans[1] if since.seconds < spans[0] else spans[2]
+    return calling_day(plan, rules, key, t.astimezone(tz).date())
 
 
 def _latest(verdicts: list[_Verdict]) -> datetime | None:
@@ -164,19 +207,24 @@ def _latest(verdicts: list[_Verdict]) -> datetime | None:
     return latest
 
 
-def _caps_pass(
+def _caps_state(
     plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose, t: datetime, ld: LocalDay
-) -> bool:
-    """True when no cap blocks at ``t`` (one counting pass; the same counts as
-    ``_cap_verdicts``)."""
+) -> int:
+    """Whether a cap blocks at ``t`` (one counting pass; the same counts as ``_cap_verdicts``):
+    _BLOCKS; _COUNT when none does; _CLEAR when none does and no counted attempt is later
+    than ``t``, so that none can block at a later instant either (every count over a window
+    ending at a later instant is then a count over a subset of the same attempts)."""
     every = plan.rules.cap_scope == "all"
     week_start, day_start = t - WEEK, ld.start
     counted = n_week = n_day = c_week = c_day = 0
+    later = False
     for a in history:
         if every or a.purpose is None or a.purpose is purpose:
             counted += 1
             at = a.at
-            if week_start < at <= t:
+            if at > t:
+                later = True
+            elif at > week_start:
                 n_week += 1
                 today = at >= day_start
                 n_day += today
@@ -184,14 +232,16 @@ def _caps_pass(
                     c_week += 1
                     c_day += today
     if not counted or (n_week < plan.min_attempt_cap and c_week < plan.min_connected_cap):
-        return True
+        return _COUNT if later else _CLEAR
     pr = plan.rules
-    return not (
+    if (
         (pr.daily_attempt_cap is not None and n_day >= pr.daily_attempt_cap)
         or (pr.weekly_attempt_cap is not None and n_week >= pr.weekly_attempt_cap)
         or (pr.daily_connected_cap is not None and c_day >= pr.daily_connected_cap)
         or (pr.weekly_connected_cap is not None and c_week >= pr.weekly_connected_cap)
-    )
+    ):
+        return _BLOCKS
+    return _COUNT if later else _CLEAR
 
 
 def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose) -> _Counted:
@@ -217,22 +267,23 @@ def _counted(plan: GatePlan, history: Sequence[AttemptRecord], purpose: Purpose)
 def _verdicts(
     plan: GatePlan,
     cd: CallingDay,
-    local: datetime | None,
     t: datetime,
-    counted: _Counted,
+    caps: int,
+    history: Sequence[AttemptRecord],
+    purpose: Purpose,
+    counted: list[_Counted],
     customer: GateCustomer,
     dnc: DncState,
     statics: bool,
     tz: ZoneInfo,
     why: bool,
 ) -> list[_Verdict]:
-    """Every rule blocking at ``t`` (on ``cd``'s local day; ``local`` is ``t`` in ``tz`` or
-    None when not yet converted), in rule order, with reasons when ``why``."""
+    """Every rule blocking at ``t`` (on ``cd``'s local day), in rule order, with reasons when
+    ``why``. ``caps`` is _CLEAR, _BLOCKS (known to block at ``t``) or _COUNT (count in one pass
+    to find out); ``counted`` keeps the sorted instants once a cap blocks."""
     out: list[_Verdict] = []
     if not cd.open <= t < cd.close:
-        if local is None:
-            local = t.astimezone(tz)
-        secs = local.hour * 3600 + local.minute * 60 + local.second
+        secs = (t - cd.day.start).seconds  # a uniform day: wall seconds since midnight
         for check in cd.checks:
             if secs < check.lo:
                 until = check.before
@@ -245,10 +296,14 @@ def _verdicts(
                 if check.tail is None:
                     reason = check.head
                 else:
-                    reason = f"{check.head}{local.hour:02d}:{local.minute:02d}{check.tail}"
+                    reason = check.head + _HHMM[secs // 60] + check.tail
             out.append((check.rule, until, reason))
-    if counted is not None:
-        _cap_verdicts(plan, counted[0], counted[1], t, cd.day, tz.key, why, out)
+    if caps and (caps == _BLOCKS or _caps_state(plan, history, purpose, t, cd.day) == _BLOCKS):
+        if not counted:
+            counted.append(_counted(plan, history, purpose))
+        found = counted[0]
+        if found is not None:
+            _cap_verdicts(plan, found[0], found[1], t, cd.day, tz.key, why, out)
     if statics:
         out += static_rules(plan, customer, dnc, t, why, plan.purpose)
     return out

@@ -3,15 +3,17 @@
 ``local_day`` holds where a local date starts and ends in UTC in one zone; ``calling_day``
 holds, for one purpose's rules, every time rule of that date reduced to wall-clock thresholds
 and the instants at which each rule clears, so that a decision on an ordinary day compares
-instants and seconds instead of converting between zones. Days with a clock change are
-marked ``uniform=False``; the gate decides those wall time by wall time.
+instants and seconds instead of converting between zones; ``utc_day`` holds the one or two
+calling days that cover a UTC day, so that the gate finds an instant's day without converting
+it either. Days with a clock change are marked ``uniform=False``; the gate decides those wall
+time by wall time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +26,10 @@ DAY = timedelta(days=1)
 MIDNIGHT = time(0, 0)
 TICK = timedelta(microseconds=1)
 _CALLING_DAYS_MAX = 100_000  # per plan: (zone, date) entries kept before the cache restarts
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The calling days that cover one UTC day: (the second of the UTC day at which the first local
+# day ends, at most 86,400; the first local day; the next one, or the first again).
+UtcDay = tuple[int, "CallingDay", "CallingDay"]
 
 
 def seconds_of(value: time) -> int:
@@ -54,6 +60,7 @@ class GatePlan:
     day_cache: dict[tuple[str, date], Any]  # the general algorithm's open intervals
     labels: tuple[str, str, str]
     calling_days: dict[tuple[str, date], CallingDay | None] = field(default_factory=dict)
+    utc_days: dict[tuple[str, int], UtcDay | None] = field(default_factory=dict)
 
 
 def compile_plan(pr: PurposeRules, purpose: Purpose) -> GatePlan:
@@ -294,3 +301,28 @@ def _special_check(
             return None
         before = day_rule(mode, start, end, start_t, is_special, day, 0, key, tz, ld.start, False)
     return DayCheck(rule, start, end, before, after, head, tail)
+
+
+def utc_day(plan: GatePlan, rules: GateRules, key: str, tz: ZoneInfo, n: int) -> UtcDay | None:
+    """The calling days of zone ``key`` that cover UTC day ``n`` (days since the epoch); None
+    when one of them has a clock change (two uniform local days cover any UTC day they meet)."""
+    cache_key = (key, n)
+    try:
+        return plan.utc_days[cache_key]
+    except KeyError:
+        pass
+    start = EPOCH + timedelta(days=n)
+    found: UtcDay | None = None
+    first = calling_day(plan, rules, key, start.astimezone(tz).date())
+    if first is not None and first.day.start <= start < first.day.end:
+        split = first.day.end - start
+        if split >= DAY:
+            found = (86_400, first, first)
+        elif not split.microseconds:
+            second = calling_day(plan, rules, key, first.day.date + DAY)
+            if second is not None and second.day.start == first.day.end:
+                found = (split.seconds, first, second)
+    if len(plan.utc_days) >= _CALLING_DAYS_MAX:
+        plan.utc_days.clear()
+    plan.utc_days[cache_key] = found
+    return found
