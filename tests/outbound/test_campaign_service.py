@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fincall.agents.models import Agent
 from fincall.auth import audit
@@ -33,6 +33,11 @@ def cn_customer(session, **flags) -> Customer:
     for key, value in flags.items():
         stmt = stmt.where(getattr(Customer, key).is_(value))
     return session.execute(stmt.order_by(Customer.id)).scalars().first()
+
+
+def audit_mark(session) -> int:
+    """The newest audit sequence number now: events after it are the test's own."""
+    return session.execute(select(func.coalesce(func.max(AuditEvent.seq), 0))).scalar_one()
 
 
 def make_campaign(session, purpose: str, queue: str, customer_ids, mode="progressive"):
@@ -84,6 +89,7 @@ def test_refusal_puts_customer_on_dnc_for_that_purpose_only(ob_world):
     rt = ob_world.runtime
     with rt.transaction() as s:
         cus = cn_customer(s, consent_marketing=True)
+        mark = audit_mark(s)  # the demo data may hold earlier audit events of this customer
         at = MONDAY_10_SHANGHAI
         a = attempts.request_dial(
             session=s, customer_id=cus.id, purpose=Purpose.MARKETING, actor=SYSTEM, at=at
@@ -100,7 +106,11 @@ def test_refusal_puts_customer_on_dnc_for_that_purpose_only(ob_world):
         entry = s.execute(select(DncEntry).where(DncEntry.customer_id == cus.id)).scalar_one()
         assert (entry.purpose, entry.source, entry.until) == ("marketing", "refusal", None)
         logged = s.execute(
-            select(AuditEvent).where(AuditEvent.action == "dnc.add", AuditEvent.entity_id == cus.id)
+            select(AuditEvent).where(
+                AuditEvent.action == "dnc.add",
+                AuditEvent.entity_id == cus.id,
+                AuditEvent.seq > mark,
+            )
         ).scalar_one()
         assert logged.actor_role == "system"
         later = at + timedelta(days=9)
@@ -257,6 +267,7 @@ def test_qa_dnc_request_event_adds_an_audited_entry(ob_world):
     with rt.transaction() as s:
         cus = cn_customer(s, consent_marketing=True)
         cid = cus.id
+        mark = audit_mark(s)
     rt.bus.publish(
         Event("qa.dnc_request", {"customer_id": cid, "contact_id": None, "purpose": "collection"})
     )
@@ -269,7 +280,9 @@ def test_qa_dnc_request_event_adds_an_audited_entry(ob_world):
         events = list(
             s.execute(
                 select(AuditEvent).where(
-                    AuditEvent.action == "dnc.add", AuditEvent.entity_id == cid
+                    AuditEvent.action == "dnc.add",
+                    AuditEvent.entity_id == cid,
+                    AuditEvent.seq > mark,
                 )
             ).scalars()
         )
