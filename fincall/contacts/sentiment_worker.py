@@ -32,10 +32,6 @@ class SentimentWorker(EventWorker):
         super().__init__(runtime)
         self.scorer = scorer
 
-    @property
-    def scored(self) -> int:
-        return self.done
-
     def item_for(self, evt: Event) -> str | None:
         """A contact where a customer may have spoken."""
         if evt.payload.get("speaker") in (None, "customer"):
@@ -50,8 +46,6 @@ class SentimentWorker(EventWorker):
         with self.runtime.transaction() as session:
             done = sentiment.score_contact(session=session, contact_id=item, scorer=scorer)
         return done is not None
-
-    process = handle
 
     def catch_up(self) -> int:
         """Score every open contact with unscored customer utterances (e.g. once a model loads)."""

@@ -273,14 +273,12 @@ def _window_stats(session: Session, campaign_id: str, now: datetime) -> dict[str
     since = now - WINDOW
     base = (DialAttempt.campaign_id == campaign_id, DialAttempt.dialed_at > since)
     rows = session.execute(
-        select(DialAttempt.trunk_result, DialAttempt.abandoned, DialAttempt.connected, func.count())
+        select(DialAttempt.abandoned, DialAttempt.connected, func.count())
         .where(*base, DialAttempt.state.not_in(IN_FLIGHT))
-        .group_by(DialAttempt.trunk_result, DialAttempt.abandoned, DialAttempt.connected)
+        .group_by(DialAttempt.abandoned, DialAttempt.connected)
     ).all()
     stats: Counter[str] = Counter()
-    for result, abandoned, connected, n in rows:
-        stats["resolved"] += n
-        stats["answered"] += n if result == TrunkResult.ANSWERED else 0
+    for abandoned, connected, n in rows:
         stats["abandoned"] += n if abandoned else 0
         stats["live"] += n if (abandoned or connected) else 0
     stats["in_flight"] = session.execute(

@@ -84,10 +84,6 @@ class InspectionWorker(EventWorker):
     def start(self, *, catch_up_first: bool = True) -> None:
         super().start(catch_up_first=catch_up_first)
 
-    @property
-    def inspected(self) -> int:
-        return self.done
-
     def handle(self, item: str) -> bool:
         return process_contact(self.runtime, item)
 

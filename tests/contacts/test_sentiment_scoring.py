@@ -171,7 +171,7 @@ def test_sweep_scores_open_contacts_once_a_model_is_loaded(world, sentiment_anal
     worker = SentimentWorker(world.runtime, lambda: model[0] if model else None)
     worker.start()
     try:
-        assert worker.process(contact_id) is False  # no model yet: nothing happens
+        assert worker.handle(contact_id) is False  # no model yet: nothing happens
         done = threading.Event()
         unsubscribe = world.runtime.bus.subscribe(
             "contact.sentiment",
