@@ -127,6 +127,9 @@ def serve(
         f"[bold green]fincall is running at http://{host}:{port}[/bold green]  (API: /docs)"
     )
     _print_logins(logins, settings)
+    from fincall.core.heap import pace_collector
+
+    pace_collector()
     uvicorn.run(
         application,
         host=host,
@@ -272,7 +275,17 @@ def simulate(
         agents=agents,
         think=think,
     )
-    report = asyncio.run(sim.run(chats=chats, rate=rate, duration=duration, turns=turns))
+    from fincall.core.heap import pace_collector, settle_heap
+
+    report = asyncio.run(
+        sim.run(
+            chats=chats,
+            rate=rate,
+            duration=duration,
+            turns=turns,
+            on_customers_start=lambda: (settle_heap(), pace_collector()),
+        )
+    )
     table = Table(title="Simulation")
     table.add_column("figure")
     table.add_column("value", justify="right")
