@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, bindparam, case, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, selectinload
 
@@ -211,15 +211,49 @@ def create(
     return contact
 
 
-def lock(*, session: Session, contact_id: str) -> None:
-    """Take the contact's row lock until the transaction ends.
+_contact_rows = Contact.__table__
+_utterance_rows = Utterance.__table__
+# the no-op UPDATE locks the contact row (PostgreSQL) or takes the write turn (SQLite), and
+# returns what a writer of the conversation depends on
+_TAKE = (
+    sql_update(_contact_rows)
+    .where(_contact_rows.c.id == bindparam("contact_id"))
+    .values(status=_contact_rows.c.status)
+    .returning(_contact_rows.c.status, _contact_rows.c.agent_id, _contact_rows.c.started_at)
+)
+# the last utterance number, and the number of a stored utterance with this client_msg_id
+_LAST_AND_COPY = select(
+    func.max(_utterance_rows.c.seq),
+    func.max(
+        case((_utterance_rows.c.client_msg_id == bindparam("client_msg_id"), _utterance_rows.c.seq))
+    ),
+).where(_utterance_rows.c.contact_id == bindparam("contact_id"))
 
-    The no-op UPDATE locks the contact row (PostgreSQL) or takes the write lock (SQLite), so
-    writers that lock first never work from a stale read of the same contact.
+
+def take(*, session: Session, contact_id: str) -> Row[Any] | None:
+    """Take the contact's row lock until the transaction ends, reading its ``status``,
+    ``agent_id`` and ``started_at`` (None when there is no such contact).
+
+    Writers that take the contact first never work from a stale read of it. The session's
+    pending changes are written before.
     """
-    session.execute(
-        sql_update(Contact).where(Contact.id == contact_id).values(status=Contact.status)
-    )
+    session.flush()
+    return session.connection().execute(_TAKE, {"contact_id": contact_id}).one_or_none()
+
+
+def lock(*, session: Session, contact_id: str) -> None:
+    """Take the contact's row lock until the transaction ends (see ``take``)."""
+    take(session=session, contact_id=contact_id)
+
+
+def last_seq(
+    *, session: Session, contact_id: str, client_msg_id: str | None = None
+) -> tuple[int | None, int | None]:
+    """The contact's last utterance number, and that of the utterance stored with
+    ``client_msg_id`` (None for none); read under the lock from ``take``."""
+    ids = {"contact_id": contact_id, "client_msg_id": client_msg_id}
+    last, copy = session.connection().execute(_LAST_AND_COPY, ids).one()
+    return last, copy
 
 
 def next_seq(*, session: Session, contact_id: str) -> int:
@@ -229,9 +263,7 @@ def next_seq(*, session: Session, contact_id: str) -> int:
     get the same number.
     """
     lock(session=session, contact_id=contact_id)
-    last = session.execute(
-        select(func.max(Utterance.seq)).where(Utterance.contact_id == contact_id)
-    ).scalar_one()
+    last, _ = last_seq(session=session, contact_id=contact_id)
     return 0 if last is None else last + 1
 
 

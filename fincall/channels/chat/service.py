@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select
-from sqlalchemy import update as sql_update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from fincall.channels.chat.models import ChatSession
 from fincall.compliance.redaction import mask_sensitive
+from fincall.contacts import service as contacts
 from fincall.contacts.lifecycle import FINAL, ContactStatus
 from fincall.contacts.models import Contact, Utterance
 from fincall.core.clock import ensure_utc, utcnow
@@ -113,20 +113,7 @@ class StoredMessage:
     agent_id: str | None
 
 
-_contacts = Contact.__table__
 _utterances = Utterance.__table__
-# one statement takes the conversation (a row lock on PostgreSQL, the write turn on SQLite)
-# and reads what a new message depends on; nothing changes
-_TAKE_CONVERSATION = (
-    sql_update(_contacts)
-    .where(_contacts.c.id == bindparam("contact_id"))
-    .values(status=_contacts.c.status)
-    .returning(_contacts.c.status, _contacts.c.agent_id, _contacts.c.started_at)
-)
-_LAST_AND_COPY = select(
-    func.max(_utterances.c.seq),
-    func.max(case((_utterances.c.client_msg_id == bindparam("client_msg_id"), _utterances.c.seq))),
-).where(_utterances.c.contact_id == bindparam("contact_id"))
 _STORED = select(
     _utterances.c.id,
     _utterances.c.seq,
@@ -162,14 +149,14 @@ def post(
         raise Invalid("message longer than 4000 characters", field="text")
     if client_msg_id is not None and len(client_msg_id) > 64:
         raise Invalid("client_msg_id too long", field="client_msg_id")
-    session.flush()  # the conversation's pending changes go first
-    conn = session.connection()
-    taken = conn.execute(_TAKE_CONVERSATION, {"contact_id": contact_id}).one_or_none()
+    taken = contacts.take(session=session, contact_id=contact_id)
     if taken is None:
         raise ChatNotFound("the conversation no longer exists")
     status, agent_id, started = taken
-    ids = {"contact_id": contact_id, "client_msg_id": client_msg_id}
-    last, stored_seq = conn.execute(_LAST_AND_COPY, ids).one()
+    last, stored_seq = contacts.last_seq(
+        session=session, contact_id=contact_id, client_msg_id=client_msg_id
+    )
+    conn = session.connection()
     if stored_seq is not None:  # sent again (a reconnect): the stored copy, not a second one
         copy = conn.execute(_STORED, {"contact_id": contact_id, "seq": stored_seq}).one()
         return StoredMessage(*copy, status=status, agent_id=agent_id), False
