@@ -47,6 +47,14 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of a running process in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chats", type=int, default=500)
@@ -126,6 +134,7 @@ def main() -> None:
             spy.wait(timeout=60)
         report["driver_cpu_s"] = round(time.process_time() - marks["driver"], 1)
         report["server_cpu_s"] = round(process_cpu_s(server.pid) - marks["server"], 1)
+        report["server_rss_peak_mb"] = process_peak_rss_mb(server.pid)
         if report["messages_received"]:
             report["server_cpu_ms_per_message"] = round(
                 1000 * report["server_cpu_s"] / report["messages_received"], 2
