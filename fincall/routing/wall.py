@@ -21,6 +21,15 @@ ACTIVE_SHOWN = 50
 OUTCOME_EVENT = {"answered": sl.EventKind.ANSWERED, "abandoned": sl.EventKind.ABANDONED}
 
 
+def span(seconds: float) -> str:
+    """A service-level answer time as people say it: 20s, 90s, 5m, 90m, 4h, 2.5h."""
+    if seconds < 120 or seconds % 60:
+        return f"{seconds:g}s"
+    if seconds < 7200:
+        return f"{seconds / 60:g}m"
+    return f"{seconds / 3600:g}h"
+
+
 def _events(waits: list[QueueWait]) -> list[sl.QueueEvent]:
     events = []
     for w in waits:
@@ -84,7 +93,7 @@ def snapshot(*, session: Session, now: datetime | None = None) -> dict[str, Any]
             {
                 "id": q.id,
                 "name": q.name,
-                "target": f"{round(q.sl_target * 100)}% in {q.sl_seconds:g}s",
+                "target": f"{round(q.sl_target * 100)}% in {span(q.sl_seconds)}",
                 **_stats_dict(stats.get(q.id)),
             }
             for q in queues

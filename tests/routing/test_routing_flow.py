@@ -129,6 +129,9 @@ def test_chat_is_routed_offered_accepted_answered_and_wrapped_up(world, chats):
     wall = world.client.get("/api/wall", headers=world.headers("supervisor")).json()
     general = next(q for q in wall["queues"] if q["id"] == "general-en")
     assert general["answered"] >= 1 and general["waiting"] == 0
+    assert general["target"] == "80% in 20s"
+    emails = next(q for q in wall["queues"] if q["id"] == "email-en")
+    assert emails["target"] == "80% in 4h"  # 14,400 s, said as people say it
     me = next(a for a in wall["agents"] if a["id"] == agent.id)
     assert me["state"] == "available"
 

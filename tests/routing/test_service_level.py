@@ -18,6 +18,7 @@ from fincall.routing.service_level import (
     agents_by_state,
     queue_stats,
 )
+from fincall.routing.wall import span
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 E = EventKind
@@ -135,3 +136,23 @@ def test_every_wait_is_counted_once(events) -> None:
         tracker.apply(e)
     series = tracker.intervals(start=T0, end=T0 + timedelta(hours=1), now=now)
     assert sum(s.offered for s in series) == entered
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (15, "15s"),
+        (90, "90s"),
+        (119, "119s"),
+        (120, "2m"),
+        (300, "5m"),
+        (150.5, "150.5s"),
+        (5400, "90m"),
+        (7200, "2h"),
+        (9000, "2.5h"),
+        (14400, "4h"),
+        (86400, "24h"),
+    ],
+)
+def test_service_level_answer_times_read_as_people_say_them(seconds: float, said: str) -> None:
+    assert span(seconds) == said
