@@ -44,8 +44,10 @@ def test_chat_routed_answered_wrapped_up_and_seen_on_the_wall(browser, live_url,
         login(desk, live_url, "agent", world.passwords["agent"])
         desk.goto(f"{live_url}/desk")
         desk.wait_for_selector("body[data-desk-ready]")
+        assert "Set yourself available" in desk.inner_text("#conversation")
         desk.click("button.state-btn[data-state=available]")
         desk.wait_for_function("document.querySelector('#my-state').textContent === 'available'")
+        assert "New contacts are offered here" in desk.inner_text("#conversation")
 
         site = customer_ctx.new_page()
         site.goto(f"{live_url}/chat-demo?lang=en")

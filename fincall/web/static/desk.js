@@ -31,9 +31,21 @@
     } catch (e) { /* no audio device */ }
   }
 
+  function emptyText() {
+    var state = $("#my-state").textContent;
+    return state === "available" || state === "on_contact"
+      ? "No open conversation. New contacts are offered here."
+      : "No open conversation. Set yourself available to receive contacts.";
+  }
+
+  function showState(state) {
+    $("#my-state").textContent = state;
+    if (!current) renderConversation();
+  }
+
   function refresh() {
     return api("GET", "/api/desk").then(function (d) {
-      $("#my-state").textContent = d.agent.state;
+      showState(d.agent.state);
       renderOffers(d.offers);
       var open = {};
       d.contacts.forEach(function (c) {
@@ -85,7 +97,7 @@
 
   function renderConversation() {
     var box = $("#conversation");
-    if (!current) { box.innerHTML = '<p class="muted empty">No open conversation. Set yourself available to receive contacts.</p>'; $("#customer").innerHTML = ""; $("#assist").innerHTML = ""; return; }
+    if (!current) { box.innerHTML = '<p class="muted empty">' + emptyText() + '</p>'; $("#customer").innerHTML = ""; $("#assist").innerHTML = ""; return; }
     var c = convs[current];
     var seqs = Object.keys(c.messages).map(Number).sort(function (a, b) { return a - b; });
     var ended = c.data.status === "wrap_up";
@@ -194,7 +206,7 @@
   document.querySelectorAll(".state-btn").forEach(function (b) {
     b.onclick = function () {
       api("POST", "/api/desk/state", { state: b.getAttribute("data-state") })
-        .then(function (r) { $("#my-state").textContent = r.state; })
+        .then(function (r) { showState(r.state); })
         .catch(function (e) { alert(e.message); });
     };
   });
@@ -224,7 +236,7 @@
         sc.data.attributes.sentiment = Object.assign({}, sc.data.attributes.sentiment, { flag: f.flag, label: f.label });
         renderTabs();
         if (f.contact_id === current) renderAlert(sc);
-      } else if (f.type === "agent.state") { $("#my-state").textContent = f.state; }
+      } else if (f.type === "agent.state") { showState(f.state); }
       else if (f.type !== "hello") { refresh(); }
     };
     ws.onopen = function () { document.body.setAttribute("data-desk-ready", "1"); };
