@@ -56,6 +56,7 @@ class Stats:
     to_customer_ms: list[float] = field(default_factory=list)
     agent_post_ms: list[float] = field(default_factory=list)  # the desk's HTTP round trip
     acked: int = 0
+    bot_questions_answered: int = 0
     chats_started: int = 0
     chats_connected: int = 0
     open_now: int = 0
@@ -98,8 +99,18 @@ class Stats:
             "to_customer_ms_p99": pct(0.99, self.to_customer_ms),
             "agent_post_ms_p99": pct(0.99, self.agent_post_ms),
             "concurrent_sessions_peak": self.open_peak,
+            "bot_questions_answered": self.bot_questions_answered,
             "errors": self.errors[:5],
         }
+
+
+# what a customer answers when the bot asks something before an adviser has taken the chat
+ASK_FOR_AGENT = {
+    "en": "I'd like to speak to an agent, please",
+    "zh-CN": "转人工客服",
+    "zh-HK": "我想搵真人客服",
+}
+MAX_BOT_ANSWERS = 3
 
 
 def _token(text: str) -> str | None:
@@ -288,7 +299,8 @@ class Simulator:
                 self.stats.opened()
                 opened = True
                 await ws.send(json.dumps({"type": "hello", "language": language}))
-                connected = asyncio.Event()
+                connected, queued, bot_spoke = asyncio.Event(), asyncio.Event(), asyncio.Event()
+                acks = 0
                 replies = asyncio.Queue()
 
                 async def reader() -> None:
@@ -298,15 +310,21 @@ class Simulator:
                         self.stats.errors.append(f"chat socket closed: {exc}")
 
                 async def read_frames() -> None:
+                    nonlocal acks
                     async for raw in ws:
                         f = json.loads(raw)
                         if f.get("type") == "ack":
                             self.stats.acked += 1
+                            acks += 1
                         elif f.get("type") == "message" and f.get("speaker") == "agent":
                             t = _token(f["text"])
                             if t:
                                 self.stats.got(t)
                                 replies.put_nowait(t)
+                        elif f.get("type") == "message" and f.get("speaker") == "bot" and acks:
+                            bot_spoke.set()  # an answer to the customer, not the greeting
+                        elif f.get("type") == "status" and f.get("status") == "queued":
+                            queued.set()
                         elif f.get("type") == "status" and f.get("status") == "connected":
                             self.stats.chats_connected += 1
                             connected.set()
@@ -319,11 +337,10 @@ class Simulator:
                     await ws.send(
                         json.dumps({"type": "message", "client_msg_id": token, "text": text})
                     )
-                    if i == 0:
-                        try:
-                            await asyncio.wait_for(connected.wait(), timeout=60)
-                        except TimeoutError:
-                            self.stats.errors.append("a chat waited over 60 s for an agent")
+                    if i == 0 and not await self._until_connected(
+                        ws, language, connected, queued, bot_spoke
+                    ):
+                        self.stats.errors.append("a chat waited over 60 s for an agent")
                     # a customer reads the reply before writing again
                     try:
                         await asyncio.wait_for(replies.get(), timeout=30 * self.think + 30)
@@ -338,6 +355,44 @@ class Simulator:
         finally:
             if opened:
                 self.stats.open_now -= 1
+
+    async def _until_connected(
+        self,
+        ws: Any,
+        language: str,
+        connected: asyncio.Event,
+        queued: asyncio.Event,
+        bot_spoke: asyncio.Event,
+    ) -> bool:
+        """Wait up to 60 s for an adviser. When the bot asks something first (a clarifying
+        question, a menu), answer it the way people do: read it, then ask for an agent."""
+        deadline = time.perf_counter() + 60
+        answered = 0
+        while not connected.is_set():
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            waits = [asyncio.ensure_future(connected.wait())]
+            if answered < MAX_BOT_ANSWERS and not queued.is_set():
+                waits.append(asyncio.ensure_future(bot_spoke.wait()))
+            done, pending = await asyncio.wait(
+                waits, timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
+            for w in pending:
+                w.cancel()
+            if connected.is_set() or not done:
+                continue
+            bot_spoke.clear()
+            await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.think)  # reads it
+            if queued.is_set() or connected.is_set():
+                continue  # the bot's words were the hand-over
+            answered += 1
+            self.stats.bot_questions_answered += 1
+            token = secrets.token_hex(6)
+            self.stats.sent[token] = time.perf_counter()
+            text = f"{ASK_FOR_AGENT[language]} #{token}"
+            await ws.send(json.dumps({"type": "message", "client_msg_id": token, "text": text}))
+        return True
 
     async def run(
         self,
