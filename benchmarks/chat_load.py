@@ -10,7 +10,9 @@ agent replies. ``--think`` scales the pauses: a customer writes again 0.5–1.5 
 after reading a reply, an agent answers after 0.2–1.0 × think and accepts an offer after
 0.1–0.5 × think (think 15: replies in 3–15 s, customers writing every 7.5–22.5 s, so all 500
 sessions are open at once). A smaller think is a stress test (think 5, rate 10: three times the
-message rate of a real desk). Usage: python benchmarks/chat_load.py [--chats 500] [--think 15]
+message rate of a real desk). By default the intent and sentiment models are off (the bot hands
+every chat over at once); ``--nlu-models DIR`` runs with them on.
+Usage: python benchmarks/chat_load.py [--chats 500] [--think 15] [--nlu-models DIR]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,16 +66,27 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=15.0)
     ap.add_argument("--profile", help="write a py-spy raw CPU profile of the server here")
     ap.add_argument("--rate", type=float, default=5, help="new chats per second (0: all at once)")
+    ap.add_argument(
+        "--nlu-models",
+        type=Path,
+        help="a trained model dir (<data dir>/models/nlu of a started fincall): the server runs "
+        "with the intent and sentiment models on, so the bot classifies every customer line "
+        "before the hand-over and every customer line is scored for sentiment",
+    )
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
 
     data = Path(tempfile.mkdtemp(prefix="fincall-chatload-"))
+    if args.nlu_models is not None:
+        if not (args.nlu_models / "intent_model.json").exists():
+            raise SystemExit(f"{args.nlu_models}: no trained model here (intent_model.json)")
+        shutil.copytree(args.nlu_models, data / "models" / "nlu")
     port = free_port()
     env = {
         **os.environ,
         "FINCALL_DATA_DIR": str(data),
-        "FINCALL_NLU_ENABLED": "0",
+        "FINCALL_NLU_ENABLED": "1" if args.nlu_models is not None else "0",
         "FINCALL_SIP_ENABLED": "0",
         "FINCALL_SMTP_ENABLED": "0",
     }
@@ -88,7 +102,8 @@ def main() -> None:
         deadline = time.monotonic() + 180
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                health = httpx.get(f"{url}/healthz", timeout=1)
+                if health.status_code == 200 and health.json()["intent_model"] != "loading":
                     break
             except httpx.TransportError:
                 pass
@@ -148,7 +163,14 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-    report.update({"concurrent_chats": args.chats, "agents": args.agents, "turns": args.turns})
+    report.update(
+        {
+            "concurrent_chats": args.chats,
+            "agents": args.agents,
+            "turns": args.turns,
+            "nlu": args.nlu_models is not None,
+        }
+    )
     for error in report.pop("errors", None) or []:
         print(f"error (first five shown): {error}", file=sys.stderr)
     for key, value in report.items():

@@ -39,7 +39,8 @@ def test_serve_on_a_fresh_data_dir(tmp_path):
         while not any("Uvicorn running on" in x for x in seen):
             assert proc.poll() is None, "fincall serve exited:\n" + "".join(seen)
             seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
-        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        assert health.json() == {"status": "ok", "intent_model": "off"}
         logins = (tmp_path / "data" / "demo-logins.txt").read_text().splitlines()
         users = {line.split("\t")[0]: line.split("\t")[2] for line in logins}
         assert set(users) == {"agent", "supervisor", "qa", "compliance", "admin"}

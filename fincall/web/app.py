@@ -98,6 +98,12 @@ def create_app(runtime: Runtime, *, run_background: bool = True) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        """Up; and whether the intent model serves yet (the bot hands every chat over until
+        then): ``off``, ``loading`` (first start trains it) or ``ready``."""
+        if not runtime.settings.nlu_enabled:
+            model = "off"
+        else:
+            model = "ready" if getattr(app.state, "nlu", None) is not None else "loading"
+        return {"status": "ok", "intent_model": model}
 
     return app
