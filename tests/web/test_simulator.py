@@ -5,21 +5,30 @@ once at the other side."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
 from fincall.routing.simulate import Simulator
 
 
-def test_simulated_chats_are_routed_answered_and_delivered_once(world, live_url, tmp_path):
+def simulate(world, live_url: str, data_dir: Path, *, chats: int, turns: int) -> dict[str, Any]:
+    """Run the simulator against the live server (3 agents, fast think times); every chat
+    must have reached an agent without an error."""
     sim = Simulator(
         live_url,
         admin=("admin", world.passwords["admin"]),
-        data_dir=tmp_path,
+        data_dir=data_dir,
         agents=3,
         think=0.05,
     )
-    report = asyncio.run(sim.run(chats=6, rate=0, duration=0, turns=2))
+    report = asyncio.run(sim.run(chats=chats, rate=0, duration=0, turns=turns))
     assert report["errors"] == []
-    assert report["chats_started"] == report["chats_connected"] == 6
+    assert report["chats_started"] == report["chats_connected"] == chats
+    return report
+
+
+def test_simulated_chats_are_routed_answered_and_delivered_once(world, live_url, tmp_path):
+    report = simulate(world, live_url, tmp_path, chats=6, turns=2)
     assert report["messages_sent"] == 6 * 2 * 2  # each customer line and each agent reply
     assert report["messages_received"] == report["messages_sent"]
     assert report["messages_lost"] == report["messages_duplicated"] == 0

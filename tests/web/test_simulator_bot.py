@@ -4,12 +4,10 @@ people do, so every chat still reaches an adviser with nothing lost."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from fincall.channels.chat.bot import BotTurn, Handoff, language_queue
-from fincall.routing.simulate import Simulator
+from tests.web.test_simulator import simulate
 
 
 class ClarifyingBot:
@@ -40,16 +38,7 @@ def configure_app():
 
 
 def test_simulated_customers_answer_the_bot_and_reach_an_agent(world, live_url, tmp_path):
-    sim = Simulator(
-        live_url,
-        admin=("admin", world.passwords["admin"]),
-        data_dir=tmp_path,
-        agents=3,
-        think=0.05,
-    )
-    report = asyncio.run(sim.run(chats=4, rate=0, duration=0, turns=2))
-    assert report["errors"] == []
-    assert report["chats_started"] == report["chats_connected"] == 4
+    report = simulate(world, live_url, tmp_path, chats=4, turns=2)
     assert report["bot_questions_answered"] == 4  # one answer each, then the hand-over
     # each customer line, each answer to the bot and each agent reply arrive exactly once
     assert report["messages_sent"] == 4 * 2 * 2 + 4
