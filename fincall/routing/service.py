@@ -111,7 +111,9 @@ def enqueue(
     wait.language = contact.language or queue.language
     wait.skills = dict(skills or {})
     wait.segment = segment
-    wait.vip = queue.vip or segment in ("hnw", "private") or priority_boost > 0
+    # VIP is who the customer is (or a VIP queue); the bot's hand-over priority is its own
+    # boost, applied within the VIP tier (see priority.handover_priority)
+    wait.vip = queue.vip or segment in ("hnw", "private")
     wait.region = region
     wait.customer_timezone = tz
     wait.sticky_agent_id = sticky
@@ -247,6 +249,9 @@ def waiting_contact(
     excluded: set[str] | None = None,
     boost: priority.Priority = priority.NONE,
 ) -> policy.WaitingContact:
+    """The policy's view of a waiting contact; ``boost`` comes on top of the bot's hand-over
+    priority (e.g. the customer's sentiment)."""
+    total = priority.combined(priority.handover_priority(w.priority_boost), boost)
     return policy.WaitingContact(
         id=w.contact_id,
         queue_id=w.queue_id,
@@ -262,8 +267,8 @@ def waiting_contact(
         sticky_agent_id=w.sticky_agent_id,
         overflow_done=w.overflow_done,
         excluded_agents=frozenset(excluded or ()),
-        priority=boost.points,
-        priority_reason=boost.reason,
+        priority=total.points,
+        priority_reason=total.reason,
     )
 
 

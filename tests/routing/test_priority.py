@@ -25,7 +25,13 @@ from fincall.routing.policy import (
     WaitingContact,
     decide,
 )
-from fincall.routing.priority import NONE, Priority, sentiment_priority
+from fincall.routing.priority import (
+    NONE,
+    Priority,
+    combined,
+    handover_priority,
+    sentiment_priority,
+)
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -237,3 +243,42 @@ def test_running_dispatcher_takes_the_boost_from_the_settings(world, sentiment_a
             select(Contact.id).where(Contact.status == "offered", Contact.channel == "chat")
         ).scalars()
         assert calm in set(offered)
+
+
+def test_boosts_add_up_and_each_reason_is_kept() -> None:
+    angry = sentiment_priority("angry", boost=1)
+    assert handover_priority(0) is NONE
+    assert combined(handover_priority(0), NONE) is NONE
+    assert combined(handover_priority(2), NONE) == Priority(2, "bot hand-over")
+    assert combined(handover_priority(1), angry) == Priority(
+        2, "bot hand-over +1; customer angry +1"
+    )
+
+
+def _queued_handover(world, at: datetime, priority_boost: int) -> str:
+    r = world.client.post(
+        "/api/contacts", json={"channel": "chat"}, headers=world.headers("supervisor")
+    )
+    assert r.status_code == 201, r.text
+    with world.runtime.transaction() as session:
+        contact = session.get(Contact, r.json()["id"])
+        wait = routing.enqueue(
+            session=session,
+            contact=contact,
+            queue_id="general-en",
+            priority_boost=priority_boost,
+            now=at,
+        )
+        assert wait.vip is False  # a complaint handed over by the bot is not a VIP customer
+    return contact.id
+
+
+def test_the_bots_hand_over_priority_serves_first_without_making_a_vip(world):
+    agent_id = _only_agent_available(world)
+    t = utcnow()
+    _queued_handover(world, t - timedelta(seconds=40), priority_boost=0)
+    complaint = _queued_handover(world, t - timedelta(seconds=10), priority_boost=1)
+    ((contact_id, offered_to, text, reason),) = _offered(world, t, boost=1)
+    assert (contact_id, offered_to) == (complaint, agent_id)
+    assert "priority +1: bot hand-over" in text
+    assert reason["priority"] == 1 and reason["priority_reason"] == "bot hand-over"
