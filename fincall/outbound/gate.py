@@ -115,22 +115,7 @@ def evaluate(
                 plan=plan, customer=customer, purpose=purpose, at=at, history=history,
                 rules=rules, dnc=dnc, zones=pairs, zone_keys=zone_keys, source=source,
             )  # fmt: skip
-    cd: CallingDay | None
-    since = at - EPOCH
-    try:
-        spans = plan.utc_days[(key, since.days)]
-    except KeyError:
-        spans = utc_day(plan, rules, key, tz, since.days)
-    if spans is not None:
-        split, cd, after = spans
-        if since.seconds >= split:
-            cd = after
-    else:
-        day = at.astimezone(tz).date()
-        try:
-            cd = plan.calling_days[(key, day)]
-        except KeyError:
-            cd = calling_day(plan, rules, key, day)
+    cd = _calling_day_at(plan, rules, key, tz, at)
     if cd is None:
         return decide(
             plan=plan, customer=customer, purpose=purpose, at=at, history=history, rules=rules,
