@@ -331,12 +331,7 @@ class Simulator:
 
                 task = asyncio.create_task(reader())
                 for i in range(turns):
-                    token = secrets.token_hex(6)
-                    self.stats.sent[token] = time.perf_counter()
-                    text = f"{SAYINGS[language][i % len(SAYINGS[language])]} #{token}"
-                    await ws.send(
-                        json.dumps({"type": "message", "client_msg_id": token, "text": text})
-                    )
+                    await self._say(ws, SAYINGS[language][i % len(SAYINGS[language])])
                     if i == 0 and not await self._until_connected(
                         ws, language, connected, queued, bot_spoke
                     ):
@@ -388,11 +383,15 @@ class Simulator:
                 continue  # the bot's words were the hand-over
             answered += 1
             self.stats.bot_questions_answered += 1
-            token = secrets.token_hex(6)
-            self.stats.sent[token] = time.perf_counter()
-            text = f"{ASK_FOR_AGENT[language]} #{token}"
-            await ws.send(json.dumps({"type": "message", "client_msg_id": token, "text": text}))
+            await self._say(ws, ASK_FOR_AGENT[language])
         return True
+
+    async def _say(self, ws: Any, saying: str) -> None:
+        """Send one customer line, tagged with a token the other side is counted by."""
+        token = secrets.token_hex(6)
+        self.stats.sent[token] = time.perf_counter()
+        text = f"{saying} #{token}"
+        await ws.send(json.dumps({"type": "message", "client_msg_id": token, "text": text}))
 
     async def run(
         self,
