@@ -149,7 +149,7 @@ def main() -> None:
             spy.wait(timeout=60)
         report["driver_cpu_s"] = round(time.process_time() - marks["driver"], 1)
         report["server_cpu_s"] = round(process_cpu_s(server.pid) - marks["server"], 1)
-        # the peak includes start-up (seeding the demo data); the end is the run's own heap
+        # the peak includes start-up (migrations, demo data, models); the end is the run's own heap
         report["server_rss_peak_mb"] = process_memory_mb(server.pid, "VmHWM")
         report["server_rss_end_mb"] = process_memory_mb(server.pid, "VmRSS")
         if report["messages_received"]:

@@ -45,7 +45,7 @@
 
   function refresh() {
     return api("GET", "/api/desk").then(function (d) {
-      showState(d.agent.state);
+      $("#my-state").textContent = d.agent.state;  // the conversation is rendered below
       renderOffers(d.offers);
       var open = {};
       d.contacts.forEach(function (c) {
